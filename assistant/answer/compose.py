@@ -1,0 +1,272 @@
+"""The offline composer: an answer built only from sentences of the retrieved passages, each cited.
+
+It picks, by the question's intent and by its overlap with the question's weighted terms, the sentences
+(or, for conditions / materials / steps, the whole list under the matching heading) that answer it,
+prefers current policies over superseded ones, and refuses plainly when the corpus does not say.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..ingest.chunking import ARTICLE_RANK
+from ..models import Answer, Hit
+from ..store import LoadedIndex
+from ..text import split_sentences
+from ..tokenize import general_frequency, is_dictionary_word, normalize_query, synonyms, tagged_words, tokenize
+from .citations import CitationList, is_current
+from .intent import INTENT_WORDS, LEADS, SECTION_CUES, SENTENCE_CUES
+
+# Words too common in this domain to show what a question is about.
+GENERIC = frozenset("""申报 申请 企业 单位 政策 办理 办法 规定 文件 城阳 城阳区 青岛 青岛市 山东 山东省 区里 市里 相关 要求
+需要 多少 什么 怎么 怎样 如何 哪些 哪个 哪里 有没有 能不能 可以 是否 具体 一下 问题 情况 工作 方面 问 请问 我们 我司
+公司 项目 有关 进行 开展 内容 主要 给 能 要 吗 呢 的 了 么 啥 咋 该 其 它 那 这 还 有 没有 还有 另外 那么 这个 那个 以及
+时候 时间 最多 最少 最高 最低 一共 总共 大概 大约 现在 今年 明年 去年 目前 已经 还能 能够 得到 拿到 多少钱 几个 哪儿 哪家 咱 您好 你好
+谢谢 麻烦 想问 了解 知道 具体操作 操作 办 报 领 拿""".split())
+OLD_CUES = re.compile(r"旧|原来|以前|之前的|废止|修订前|老办法|20(?:1\d)年版|2019")
+NOT_FOUND = "未在现行政策中找到"
+_FUNCTION_POS = ("c", "d", "p", "u", "r", "m", "q", "y", "e", "o", "t", "f", "z")  # conjunctions, adverbs …
+MAX_POINTS = 4
+PRIMARY_SECTION_CUES = {
+    "eligibility": re.compile(r"条件|资格"),
+    "materials": re.compile(r"材料"),
+    "steps": re.compile(r"流程|程序|步骤"),
+}
+MAX_LIST_ITEMS = 12
+
+
+@dataclass
+class Sentence:
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    hit_rank: int
+    section: str
+    score: float = 0.0
+
+
+def question_terms(index: LoadedIndex, question: str) -> dict[str, float]:
+    """The question's content words weighted by IDF; intent words and domain-generic words carry none.
+
+    Precise-mode words, so that a colloquial phrase is not broken into misleading pieces. Nouns carry
+    the topic; verbs and adverbs count for less. A word the corpus does not know counts through its
+    known sub-words when it has them (管理体系认证补贴); otherwise a rare real noun (新能源, 个人所得税)
+    is strong evidence that the question is off-corpus, an everyday word (盘子) less so, and a run
+    jieba guessed (typos, broken segmentations such as 申保要) least."""
+    q = normalize_query(question)
+    terms: dict[str, float] = {}
+    vocab = index.bm25.vocab_dict if index.bm25 is not None else {}
+    for word, pos in tagged_words(q):
+        if word in GENERIC or len(word) < 2 or INTENT_WORDS.fullmatch(word) or (pos[:1] in _FUNCTION_POS and pos != "eng"):
+            continue
+        topical = pos[:1] in ("n", "e") or pos in ("vn", "nz") or word.isascii()
+        factor = 1.0 if topical else 0.3
+        if word in vocab:
+            terms[word] = index.idf(word) * factor
+            continue
+        if any(g in word for g in GENERIC if len(g) >= 2) or INTENT_WORDS.search(word):
+            continue  # a colloquial run such as 最多奖
+        if is_dictionary_word(word):
+            common = general_frequency(word) >= 300
+            terms[word] = index.idf(word) * factor * (0.5 if common else 1.0)
+            continue
+        parts = [t for t in tokenize(word) if len(t) >= 2 and t != word]
+        if parts and all(t in vocab for t in parts):
+            for part in parts:
+                if part not in GENERIC:
+                    terms[part] = max(terms.get(part, 0.0), index.idf(part) * factor)
+        else:
+            terms[word] = index.idf(word) * (1.0 if len(word) >= 4 else 0.3)
+    return terms
+
+
+def expansions(question: str) -> dict[str, list[str]]:
+    q = normalize_query(question).lower()
+    return {k: v for k, v in synonyms().items() if k.lower() in q}
+
+
+def coverage(terms: dict[str, float], text: str, alias: dict[str, list[str]]) -> float:
+    """Weighted share of the question's terms found in `text`: a term spelled the other way round
+    (注册商标 / 商标注册) counts mostly, through its sub-words; an abbreviation through its expansion."""
+    total = sum(terms.values())
+    if total <= 0:
+        return 0.0
+    got = 0.0
+    for term, weight in terms.items():
+        if term in text or any(term in k.lower() and any(v in text for v in vals) for k, vals in alias.items()):
+            got += weight
+        else:
+            parts = [t for t in tokenize(term) if len(t) >= 2 and t != term]
+            if parts and all(p in text for p in parts):
+                got += 0.7 * weight
+    return got / total
+
+
+class OfflineComposer:
+    def __init__(self, index: LoadedIndex, helpdesk_contact: str, found_threshold: float = 0.5) -> None:
+        self.index = index
+        self.helpdesk = helpdesk_contact
+        self.found_threshold = found_threshold
+
+    # --- entry point -----------------------------------------------------------------------------
+
+    def compose(self, question: str, intent: str, hits: list[Hit], forced: bool = False) -> Answer:
+        """`forced`: the passages were chosen by a person (help-desk), so no relevance refusal."""
+        terms = question_terms(self.index, question)
+        alias = expansions(question)
+        asks_old = bool(OLD_CUES.search(question))
+        hits = self._prefer_current(hits, asks_old)
+        if not hits:
+            return self._not_found(question, intent, [])
+        cover = self._best_coverage(terms, hits, alias) if terms else 1.0
+        if not forced and cover < self.found_threshold:
+            return self._not_found(question, intent, hits)
+        citations = CitationList(self.index)
+        lines: list[str] = []
+        block = self._list_block(intent, hits, terms, alias) if intent in LEADS else None
+        if block is not None:
+            doc_id, heading, items = block
+            meta = self.index.docs[doc_id].meta
+            lines.append(f"根据《{meta.title}》{self._label(doc_id, heading)}，{LEADS[intent]}")
+            for i, (s, e) in enumerate(items, 1):
+                n = citations.cite(doc_id, s, e)
+                lines.append(f"{i}. {self._strip_marker(self.index.docs[doc_id].text[s:e])}[{n}]")
+            extra = [x for x in self._rank_sentences(question, intent, hits, terms, alias)
+                     if x.doc_id != doc_id or not (heading[0] <= x.start < heading[1])][:1]
+            if extra and extra[0].score >= 0.6:
+                x = extra[0]
+                n = citations.cite(x.doc_id, x.start, x.end)
+                lines.append(f"另据《{self.index.docs[x.doc_id].meta.title}》{self._label(x.doc_id, (x.start, x.end))}：{x.text}[{n}]")
+        else:
+            ranked = self._rank_sentences(question, intent, hits, terms, alias)
+            if not ranked:
+                return self._not_found(question, intent, hits)
+            best = ranked[0]
+            chosen = [best] + [s for s in ranked[1:] if s.score >= 0.55 * best.score][: MAX_POINTS - 1]
+            meta = self.index.docs[best.doc_id].meta
+            n = citations.cite(best.doc_id, best.start, best.end)
+            lines.append(f"根据《{meta.title}》{self._label(best.doc_id, (best.start, best.end))}：{best.text}[{n}]")
+            if len(chosen) > 1:
+                lines.append("相关规定：")
+                for s in chosen[1:]:
+                    n = citations.cite(s.doc_id, s.start, s.end)
+                    title = self.index.docs[s.doc_id].meta.title
+                    lines.append(f"- 《{title}》{self._label(s.doc_id, (s.start, s.end))}：{s.text}[{n}]")
+        notices = citations.notices()
+        text = "\n".join(lines + notices)
+        return Answer(answer=text, found=True, intent=intent, citations=citations.items, question=question,
+                      notices=notices)
+
+    # --- pieces ----------------------------------------------------------------------------------
+
+    def _best_coverage(self, terms: dict[str, float], hits: list[Hit], alias: dict[str, list[str]]) -> float:
+        """How much of the question the best document's retrieved passages cover (title included)."""
+        evidence: dict[str, str] = {}
+        for h in hits[:5]:
+            evidence[h.doc_id] = evidence.get(h.doc_id, h.title) + f" {h.section} {h.text}"
+        return max((coverage(terms, text.lower(), alias) for text in evidence.values()), default=0.0)
+
+    def _prefer_current(self, hits: list[Hit], asks_old: bool) -> list[Hit]:
+        """Current documents first (stable within each group) unless the user asks about the old one."""
+        if asks_old:
+            return hits
+        current = [h for h in hits if is_current(self.index, h.doc_id)]
+        return current + [h for h in hits if not is_current(self.index, h.doc_id)]
+
+    def _label(self, doc_id: str, span: tuple[int, int]) -> str:
+        """Where a span sits, as a reader names it: from the article down (第十条第二款), else the
+        innermost heading (三、申报材料)."""
+        path = self.index.docs[doc_id].section_for(*span)
+        if not path:
+            return ""
+        parts = path.split(" > ")
+        for part in parts:
+            if re.match(r"^第[^条]{1,6}条", part):
+                return part
+        return parts[-1]
+
+    def _rank_sentences(self, question: str, intent: str, hits: list[Hit], terms: dict[str, float],
+                        alias: dict[str, list[str]]) -> list[Sentence]:
+        total = sum(terms.values()) or 1.0
+        cue = SENTENCE_CUES.get(intent)
+        section_cue = SECTION_CUES.get(intent)
+        top_doc = hits[0].doc_id
+        seen: set[tuple[str, int]] = set()
+        out: list[Sentence] = []
+        for rank, hit in enumerate(hits[:6], 1):
+            rec = self.index.docs[hit.doc_id]
+            for s, e in split_sentences(rec.text[hit.start:hit.end], base=hit.start):
+                if (hit.doc_id, s) in seen:
+                    continue
+                seen.add((hit.doc_id, s))
+                text = rec.text[s:e]
+                if len(text) < 6 or self._is_heading_only(text):
+                    continue
+                section = rec.section_for(s, e)
+                body = f"{section} {text}".lower()
+                overlap = coverage(terms, body, alias) if terms else 0.0
+                score = overlap
+                if cue is not None and cue.search(text):
+                    score += 0.35
+                if section_cue is not None and section_cue.search(section):
+                    score += 0.2
+                score += 0.15 / rank + (0.1 if hit.doc_id == top_doc else 0.0)
+                if not is_current(self.index, hit.doc_id):
+                    score -= 0.15
+                out.append(Sentence(hit.doc_id, s, e, self._strip_marker(text), rank, section, score))
+        out.sort(key=lambda x: -x.score)
+        return [x for x in out if x.score > 0.2]
+
+    @staticmethod
+    def _is_heading_only(text: str) -> bool:
+        """A title or heading line: short, no sentence punctuation inside, no figure in it."""
+        return len(text) <= 40 and not re.search(r"[。；，：:！？]", text[:-1]) and not re.search(r"\d", text)
+
+    @staticmethod
+    def _strip_marker(text: str) -> str:
+        """Drop the article number or list marker a sentence starts with: the citation names it."""
+        return re.sub(r"^(第[一二三四五六七八九十百零〇\d]+条\s*|[（(]?[一二三四五六七八九十\d]{1,3}[)）.．、]\s*)", "", text.strip())
+
+    def _list_block(self, intent: str, hits: list[Hit], terms: dict[str, float],
+                    alias: dict[str, list[str]]) -> tuple[str, tuple[int, int], list[tuple[int, int]]] | None:
+        """The list under the heading that answers this intent (申报条件, 申报材料, 办理流程…) in the most
+        relevant document: (doc_id, (start, end) of the section, item spans)."""
+        cue = SECTION_CUES[intent]
+        primary = PRIMARY_SECTION_CUES[intent]
+        docs = list(dict.fromkeys(h.doc_id for h in hits[:4]))
+        best = None
+        for doc_rank, doc_id in enumerate(docs):
+            rec = self.index.docs[doc_id]
+            doc_cover = coverage(terms, rec.meta.title.lower(), alias) if terms else 0.0
+            for entry in rec.outline:
+                label = entry.path.rsplit(" > ", 1)[-1]
+                if not cue.search(label) or entry.end - entry.start > 2500:
+                    continue
+                items = [(s, e) for s, e in rec.lines if entry.start <= s and e <= entry.end and e > s]
+                if entry.rank != ARTICLE_RANK and items and items[0][0] == entry.start and len(items) > 1:
+                    items = items[1:]  # the heading line itself is not an item
+                if not items:
+                    continue
+                in_hit = any(h.doc_id == doc_id and h.start < entry.end and entry.start < h.end for h in hits[:6])
+                score = ((2.0 if in_hit else 0.0) + (1.0 if primary.search(label) else 0.0)
+                         + (0.5 if len(items) > 1 else 0.0) + doc_cover - 0.5 * doc_rank - entry.start * 1e-6)
+                if best is None or score > best[0]:
+                    best = (score, doc_id, (entry.start, entry.end), items[:MAX_LIST_ITEMS])
+        if best is None or best[0] < 0.5:
+            return None
+        return best[1], best[2], best[3]
+
+    def _not_found(self, question: str, intent: str, hits: list[Hit]) -> Answer:
+        docs = []
+        for h in hits:
+            if h.doc_id not in {d["doc_id"] for d in docs}:
+                docs.append({"doc_id": h.doc_id, "title": h.title, "source": h.source, "status": h.status})
+            if len(docs) == 3:
+                break
+        text = f"{NOT_FOUND}与您的问题直接相关的规定。"
+        if docs:
+            text += "\n可能相关的文件：" + "、".join(f"《{d['title']}》" for d in docs) + "。"
+        text += f"\n如需进一步确认，请咨询{self.helpdesk}。"
+        return Answer(answer=text, found=False, intent=intent, citations=[], question=question, suggestions=docs)

@@ -1,0 +1,60 @@
+"""What a question asks for: eligibility, materials, steps, deadline, amount, contact, definition."""
+
+from __future__ import annotations
+
+import re
+
+INTENTS = ("eligibility", "materials", "steps", "deadline", "amount", "contact", "definition", "general")
+
+# Words in the question that reveal the intent (first match in this order wins).
+QUESTION_CUES: tuple[tuple[str, re.Pattern], ...] = (
+    ("materials", re.compile(r"材料|资料|提交什么|提供什么|准备什么|要交|需要交|证明文件|附件")),
+    ("steps", re.compile(r"流程|步骤|程序|怎么办|怎么报|怎么申|如何申|怎样申|怎么弄|咋办|咋报|办理方式|如何办理|怎么参加|怎么做|如何参加|怎么报名|如何报名|手续")),
+    ("amount", re.compile(r"多少钱|奖多少|补多少|给多少|多少万|奖励多少|补贴多少|资助多少|金额|奖金|奖励标准|补贴标准|奖励.*多少|补贴.*多少|资助.*多少|最高.*奖|能拿|有没有奖励|有奖励吗|奖励吗|补贴吗|给钱")),
+    ("deadline", re.compile(r"截止|截至|时限|期限|多久|几天|多长时间|什么时候|何时|哪天|时间|日期|几年|周期|有效期|多少个工作日")),
+    ("contact", re.compile(r"电话|联系|咨询|哪里|在哪|地址|地点|窗口|网址|平台|网站|哪个部门|找谁")),
+    ("eligibility", re.compile(r"条件|资格|能不能|能否|可以申|可不可以|符合|要求|门槛|哪些企业|什么企业|谁可以|还能报|能报|能申请|可以报|具备")),
+    ("definition", re.compile(r"什么是|是什么|指什么|含义|定义|区别|意思|是指|啥是|职责|内容是|说了什么|规定了什么|主要内容")),
+)
+
+# Heading words of the passage that answers each intent (a section named 申报材料 answers "materials").
+SECTION_CUES: dict[str, re.Pattern] = {
+    "materials": re.compile(r"材料|提交|附件|所需"),
+    "steps": re.compile(r"流程|程序|步骤|办理方式|申报方式|评审|办理环节"),
+    "eligibility": re.compile(r"条件|资格|对象|范围|要求|基本条件"),
+    "deadline": re.compile(r"时间|时限|期限|截止|安排|周期"),
+    "amount": re.compile(r"奖励|补贴|资助|标准|支持|扶持|奖补"),
+    "contact": re.compile(r"联系|咨询|地点|方式|受理|窗口"),
+    "definition": re.compile(r"定义|含义|职责|术语|总则|内容"),
+}
+
+# Words in a sentence that make it a likely answer to each intent.
+SENTENCE_CUES: dict[str, re.Pattern] = {
+    "amount": re.compile(r"\d+(?:\.\d+)?\s*(?:万元|元|%|％)|[一二三四五六七八九十百千]+万元|奖励|补贴|资助"),
+    "deadline": re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|\d+个?工作日|截止|之前|前完成|每[一二两三四五]?年|有效期|日内|月底|季度"),
+    "contact": re.compile(r"\d{3,4}-\d{7,8}|电话|地址|地点|[路街]\d+号|平台|网站|窗口|邮箱"),
+    "materials": re.compile(r"复印件|证明|申报书|申请表|报告|营业执照|材料|证书|清单|承诺书"),
+    "steps": re.compile(r"提交|申报|审核|评审|公示|受理|登录|填写|上传|审查|确认|发布"),
+    "eligibility": re.compile(r"具备|符合|具有|不得|应当|须|条件|依法|注册|未发生|满足"),
+    "definition": re.compile(r"是指|指的是|所称|负责|职责|主要"),
+}
+
+INTENT_WORDS = re.compile("|".join(p.pattern for _, p in QUESTION_CUES))
+
+LEADS = {
+    "eligibility": "申报需满足以下条件：",
+    "materials": "需要准备以下材料：",
+    "steps": "办理流程如下：",
+}
+
+
+def detect_intent(question: str) -> str:
+    for name, pattern in QUESTION_CUES:
+        if pattern.search(question):
+            return name
+    return "general"
+
+
+def intent_phrase(question: str) -> str:
+    """The intent words of a question ('要什么条件'), reused when a follow-up changes only the topic."""
+    return " ".join(m.group(0) for m in INTENT_WORDS.finditer(question))

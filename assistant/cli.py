@@ -1,0 +1,201 @@
+"""Command line: `assistant index | search | ask | serve | eval | docs`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from .settings import Settings, get_settings
+
+EXIT_SKIPPED = 3  # the index was built but some files were skipped
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = get_settings()
+    updates = {}
+    if getattr(args, "index", None):
+        updates["index_dir"] = Path(args.index)
+    if getattr(args, "corpus", None):
+        updates["corpus_dirs"] = [Path(c) for c in args.corpus]
+    if getattr(args, "data", None):
+        updates["data_dir"] = Path(args.data)
+    return settings.model_copy(update=updates) if updates else settings
+
+
+def _progress_bar():
+    from tqdm import tqdm
+
+    bars: dict[str, tqdm] = {}
+    labels = {"parse": "解析文档", "embed": "计算向量"}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=labels.get(stage, stage), unit="", file=sys.stderr,
+                                     disable=not sys.stderr.isatty() and os.environ.get("ASSISTANT_PROGRESS") != "1")
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return progress
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from .indexer import IndexBusy, build_index
+
+    settings = _settings(args)
+    try:
+        report = build_index(settings.corpus_dirs, settings.index_dir, settings, _progress_bar())
+    except IndexBusy as exc:
+        print(str(exc), file=sys.stderr)
+        return 4
+    except FileNotFoundError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(report.summary())
+    return EXIT_SKIPPED if report.skipped else 0
+
+
+def _questions(args: argparse.Namespace):
+    if args.question:
+        yield " ".join(args.question)
+        return
+    for line in sys.stdin:
+        if line.strip():
+            yield line.strip()
+
+
+def _filters(args: argparse.Namespace):
+    from .models import SearchFilters
+
+    if not (args.status or args.program or args.region or args.current_only):
+        return None
+    return SearchFilters(status=args.status, program=args.program, region=args.region, current_only=args.current_only)
+
+
+def _engine(args: argparse.Namespace):
+    from .engine import Engine
+    from .store import IndexNotFound
+
+    engine = Engine(_settings(args))
+    try:
+        engine.load()
+    except IndexNotFound as exc:
+        print(str(exc), file=sys.stderr)
+        sys.exit(2)
+    return engine
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    batch = not args.question
+    for question in _questions(args):
+        hits = engine.search(question, args.k, _filters(args))
+        if args.json or batch:
+            payload = [h.model_dump(exclude={"chunk_id"}) for h in hits]
+            print(json.dumps({"question": question, "hits": payload} if batch else payload, ensure_ascii=False,
+                             indent=None if batch else 1), flush=True)
+        else:
+            for h in hits:
+                print(f"{h.rank:>2}. [{h.score:.4f}] 《{h.title}》 {h.section} ({h.status}) {h.source}:{h.start}-{h.end}")
+                print("    " + h.text[:120].replace("\n", " "))
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from .answer import render_plain
+
+    engine = _engine(args)
+    batch = not args.question
+    for question in _questions(args):
+        answer = engine.ask(question, filters=_filters(args))
+        if args.json or batch:
+            print(json.dumps(answer.model_dump(include={"answer", "found", "intent", "citations", "notices"}),
+                             ensure_ascii=False, indent=None if batch else 1), flush=True)
+        else:
+            print(render_plain(answer))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .indexer import build_index
+    from .server.app import create_app
+    from .store import current_build_dir
+
+    settings = _settings(args)
+    if current_build_dir(settings.index_dir.resolve()) is None:
+        print("首次启动：正在根据语料建立索引……", file=sys.stderr)
+        report = build_index(settings.corpus_dirs, settings.index_dir, settings, _progress_bar())
+        print(report.summary(), file=sys.stderr)
+    host = args.host or settings.host
+    port = args.port or settings.port
+    print(f"质量政策助手已启动：http://{host}:{port}", file=sys.stderr)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluation import main as eval_main
+
+    return eval_main(args, _engine(args))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assistant", description="质量政策助手：有条款出处的政策问答")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", help="建立或增量更新索引")
+    p.add_argument("--corpus", action="append", help="语料目录（可多次指定）")
+    p.add_argument("--index", help="索引目录")
+    p.set_defaults(func=cmd_index)
+
+    def query_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("question", nargs="*", help="问题；省略时从标准输入每行读一个问题")
+        p.add_argument("--index", help="索引目录")
+        p.add_argument("--json", action="store_true", help="输出 JSON")
+        p.add_argument("--status", action="append", help="只看此状态的文件（现行/已修订/已废止）")
+        p.add_argument("--program", help="只看此项目（如 青岛优品）")
+        p.add_argument("--region", help="只看此地区")
+        p.add_argument("--current-only", action="store_true", help="只看现行文件")
+
+    p = sub.add_parser("search", help="检索相关条款")
+    query_args(p)
+    p.add_argument("--k", type=int, default=10)
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("ask", help="提问并得到带出处的回答")
+    query_args(p)
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("serve", help="启动网页问答服务")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.add_argument("--index", help="索引目录")
+    p.add_argument("--corpus", action="append", help="语料目录（首次建索引用）")
+    p.add_argument("--data", help="数据目录（反馈、会话、审计日志）")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("eval", help="运行黄金评测集")
+    p.add_argument("--index", help="索引目录")
+    p.add_argument("--golden", help="评测集 YAML（默认 tests/eval/golden.yaml）")
+    p.add_argument("--json", help="把结果写入此 JSON 文件")
+    p.add_argument("--check", action="store_true", help="低于阈值时以非零状态退出")
+    p.add_argument("--verbose", action="store_true")
+    p.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

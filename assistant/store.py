@@ -1,0 +1,168 @@
+"""A built index on disk: layout, the CURRENT pointer, and the loaded form that search reads.
+
+index_dir/
+  CURRENT                  name of the build being served (replaced atomically)
+  builds/<build_id>/       manifest.json, docs.jsonl, chunks.jsonl, bm25/, chroma/
+  cache/embeddings.sqlite  passage vectors keyed by model and text hash
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .ingest.chunking import OutlineEntry, section_at
+from .models import Chunk, DocumentMeta
+
+COLLECTION = "chunks"
+
+
+class IndexNotFound(Exception):
+    pass
+
+
+def builds_dir(index_dir: Path) -> Path:
+    return index_dir / "builds"
+
+
+def current_build_dir(index_dir: Path) -> Path | None:
+    pointer = index_dir / "CURRENT"
+    if not pointer.exists():
+        return None
+    name = pointer.read_text(encoding="utf-8").strip()
+    path = builds_dir(index_dir) / name
+    return path if name and (path / "manifest.json").exists() else None
+
+
+def set_current(index_dir: Path, build_id: str) -> None:
+    """Point CURRENT at a finished build: write aside, fsync, rename (atomic on POSIX)."""
+    tmp = index_dir / f"CURRENT.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(build_id)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, index_dir / "CURRENT")
+    fd = os.open(index_dir, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def context_text(meta: DocumentMeta, chunk: Chunk) -> str:
+    """What is embedded and lexically indexed for a chunk: title and heading path give it context."""
+    head = meta.title if not chunk.section else f"{meta.title} {chunk.section}"
+    return f"{head}\n{chunk.text}"
+
+
+def chroma_client(path: Path):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+
+
+@dataclass
+class DocRecord:
+    meta: DocumentMeta
+    text: str
+    outline: list[OutlineEntry]
+    lines: list[tuple[int, int]]
+
+    def section_for(self, start: int, end: int) -> str:
+        return section_at(self.outline, self.lines, start, end)
+
+    def to_json(self) -> dict:
+        return {"meta": self.meta.model_dump(), "text": self.text,
+                "outline": [[o.start, o.end, o.rank, o.path] for o in self.outline], "lines": self.lines}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "DocRecord":
+        return cls(meta=DocumentMeta(**data["meta"]), text=data["text"],
+                   outline=[OutlineEntry(*o) for o in data["outline"]], lines=[tuple(x) for x in data["lines"]])
+
+
+@dataclass
+class LoadedIndex:
+    """Everything search needs, read from one build; immutable once loaded (swapped whole)."""
+
+    build_dir: Path
+    manifest: dict
+    docs: dict[str, DocRecord]
+    chunks: list[Chunk]
+    bm25: object
+    collection: object | None
+    chunk_pos: dict[str, int] = field(default_factory=dict)
+    doc_chunks: dict[str, list[int]] = field(default_factory=dict)
+
+    @property
+    def build_id(self) -> str:
+        return self.manifest["build_id"]
+
+    @classmethod
+    def open(cls, index_dir: Path) -> "LoadedIndex":
+        build = current_build_dir(index_dir)
+        if build is None:
+            raise IndexNotFound(f"索引不存在：{index_dir}（请先运行 assistant index）")
+        return cls.open_build(build)
+
+    @classmethod
+    def open_build(cls, build: Path) -> "LoadedIndex":
+        import bm25s
+
+        manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+        docs: dict[str, DocRecord] = {}
+        with open(build / "docs.jsonl", encoding="utf-8") as fh:
+            for line in fh:
+                rec = DocRecord.from_json(json.loads(line))
+                docs[rec.meta.doc_id] = rec
+        with open(build / "chunks.jsonl", encoding="utf-8") as fh:
+            chunks = [Chunk(**json.loads(line)) for line in fh]
+        bm25 = bm25s.BM25.load(str(build / "bm25")) if chunks else None
+        collection = chroma_client(build / "chroma").get_collection(COLLECTION, embedding_function=None) if chunks else None
+        index = cls(build_dir=build, manifest=manifest, docs=docs, chunks=chunks, bm25=bm25, collection=collection)
+        index.chunk_pos = {c.chunk_id: i for i, c in enumerate(chunks)}
+        for i, c in enumerate(chunks):
+            index.doc_chunks.setdefault(c.doc_id, []).append(i)
+        return index
+
+    def idf(self, token: str) -> float:
+        """Inverse document frequency over chunks; a token the corpus never uses gets the maximum."""
+        n = len(self.chunks)
+        if self.bm25 is None or n == 0:
+            return 0.0
+        tid = self.bm25.vocab_dict.get(token)
+        indptr = self.bm25.scores["indptr"]
+        df = 0 if tid is None else int(indptr[tid + 1] - indptr[tid])
+        return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+
+    def dense(self, vector: list[float], k: int, doc_ids: list[str] | None = None) -> list[tuple[int, float]]:
+        """(chunk position, cosine similarity), best first."""
+        if self.collection is None or k <= 0:
+            return []
+        where = {"doc_id": {"$in": doc_ids}} if doc_ids is not None else None
+        if doc_ids is not None and not doc_ids:
+            return []
+        n = min(k, len(self.chunks))
+        res = self.collection.query(query_embeddings=[vector], n_results=n, where=where, include=["distances"])
+        return [(self.chunk_pos[i], 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0])
+                if i in self.chunk_pos]
+
+    def lexical(self, tokens: list[str], k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        if self.bm25 is None or not tokens:
+            return []
+        vocab = self.bm25.vocab_dict
+        known = [t for t in tokens if t in vocab]
+        if not known:
+            return []
+        scores = self.bm25.get_scores(known)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top])]
+        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]

@@ -1,0 +1,130 @@
+"""Lexical tokenization: jieba with the domain dictionary, stop words and query-side expansions."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+from .text import arabic_articles_to_chinese, to_halfwidth, to_simplified
+
+_lock = threading.Lock()
+_TOKEN_OK = re.compile(r"[\w\u4e00-\u9fff]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _resource(name: str) -> str:
+    return resources.files("assistant.resources").joinpath(name).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    with _lock:
+        tokenizer.initialize()
+        for line in _resource("userdict.txt").splitlines():
+            parts = line.split()
+            if parts:
+                tokenizer.add_word(parts[0], int(parts[1]) if len(parts) > 1 else None, parts[2] if len(parts) > 2 else None)
+    return tokenizer
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    return frozenset(w.strip() for w in _resource("stopwords.txt").splitlines() if w.strip())
+
+
+@lru_cache(maxsize=1)
+def synonyms() -> dict[str, list[str]]:
+    return {str(k): [str(v) for v in vals] for k, vals in (yaml.safe_load(_resource("synonyms.yaml")) or {}).items()}
+
+
+def tokenize(text: str) -> list[str]:
+    """Index-side tokens: jieba search-mode words (so 质量管理体系认证 also yields 质量, 认证 …),
+    lower-cased, stop words and punctuation dropped."""
+    text = to_halfwidth(text).lower()
+    out: list[str] = []
+    stop = stopwords()
+    for word in _jieba().cut_for_search(text):
+        word = word.strip()
+        if not word or word in stop or not _TOKEN_OK.search(word):
+            continue
+        out.append(word)
+    return out
+
+
+def words(text: str) -> list[str]:
+    """Precise-mode jieba words (no sub-word expansion), lower-cased, stop words and punctuation dropped."""
+    stop = stopwords()
+    return [w for w in (t.strip() for t in _jieba().lcut(to_halfwidth(text).lower()))
+            if w and w not in stop and _TOKEN_OK.search(w)]
+
+
+@lru_cache(maxsize=1)
+def _pos_tagger():
+    import jieba.posseg
+
+    return jieba.posseg.POSTokenizer(_jieba())
+
+
+def tagged_words(text: str) -> list[tuple[str, str]]:
+    """Precise-mode words with their part of speech (n, v, nz, eng …), stop words dropped."""
+    stop = stopwords()
+    out = []
+    for pair in _pos_tagger().lcut(to_halfwidth(text).lower()):
+        w = pair.word.strip()
+        if w and w not in stop and _TOKEN_OK.search(w):
+            out.append((w, pair.flag))
+    return out
+
+
+def general_frequency(word: str) -> int:
+    """How often a word occurs in general Chinese (jieba's dictionary counts); 0 when unknown."""
+    return _jieba().FREQ.get(word, 0)
+
+
+def is_dictionary_word(word: str) -> bool:
+    """In jieba's dictionary or ours (as opposed to a word its HMM guessed)."""
+    return _jieba().FREQ.get(word, 0) > 0
+
+
+@lru_cache(maxsize=1)
+def typos() -> dict[str, str]:
+    return {str(k): str(v) for k, v in (yaml.safe_load(_resource("typos.yaml")) or {}).items()}
+
+
+def normalize_query(question: str) -> str:
+    """Question text as the index sees documents: simplified, half-width, article numbers in Chinese,
+    frequent input slips corrected."""
+    q = arabic_articles_to_chinese(to_simplified(to_halfwidth(question))).strip()
+    for wrong, right in typos().items():
+        if wrong in q:
+            q = q.replace(wrong, right)
+    return q
+
+
+def query_tokens(question: str, expand: bool = True) -> list[str]:
+    """Tokens of a (normalized) question plus domain expansions (NQI -> 国家质量基础设施 …)."""
+    q = normalize_query(question)
+    tokens = tokenize(q)
+    if expand:
+        seen = set(tokens)
+        for key, values in synonyms().items():
+            if key.lower() in q.lower():
+                for v in values:
+                    for t in tokenize(v):
+                        if t not in seen:
+                            seen.add(t)
+                            tokens.append(t)
+    return tokens
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK.search(text))

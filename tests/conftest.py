@@ -1,0 +1,66 @@
+"""Shared fixtures. Models load offline only (HF_HUB_OFFLINE=1): a missing model fails at once."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+REALDATA = ROOT.parent / "shared" / "realdata"
+
+
+@pytest.fixture(scope="session")
+def embedding_cache(tmp_path_factory) -> Path:
+    """One embedding cache for the whole run: every index the tests build reuses its vectors."""
+    return tmp_path_factory.mktemp("embedding-cache") / "embeddings.sqlite"
+
+
+@pytest.fixture(scope="session")
+def make_settings(embedding_cache):
+    from assistant.settings import Settings
+
+    def make(tmp: Path, **overrides) -> Settings:
+        values = dict(corpus_dirs=[CORPUS], index_dir=tmp / "index", data_dir=tmp / "data",
+                      embedding_cache=embedding_cache)
+        values.update(overrides)
+        return Settings(**values)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def shipped_index(tmp_path_factory, make_settings):
+    """The shipped corpus indexed once per test run (read-only for tests: copy it to change it)."""
+    from assistant.indexer import build_index
+
+    tmp = tmp_path_factory.mktemp("shipped")
+    settings = make_settings(tmp)
+    report = build_index(settings.corpus_dirs, settings.index_dir, settings)
+    assert not report.skipped, report.skipped
+    return settings
+
+
+@pytest.fixture(scope="session")
+def engine(shipped_index):
+    from assistant.engine import Engine
+
+    eng = Engine(shipped_index)
+    eng.load()
+    return eng
+
+
+@pytest.fixture
+def index_copy(shipped_index, tmp_path, make_settings):
+    """A private copy of the shipped index and corpus that a test may change."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    shutil.copytree(shipped_index.index_dir, tmp_path / "index")
+    return make_settings(tmp_path, corpus_dirs=[corpus])
