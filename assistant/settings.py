@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     # Answers
     helpdesk_contact: str = "城阳区市场监督管理局质量发展科 0532-87651234（示例）"
     max_question_chars: int = 2000
+    # Share of a question's weighted terms the best document must cover before we answer at all.
+    answer_min_coverage: float = 0.4
 
     # Service
     host: str = "127.0.0.1"

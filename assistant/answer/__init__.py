@@ -58,7 +58,7 @@ def stream_answer(searcher: Searcher, question: str, settings: Settings, history
     resolved = resolve(index, q, history)
     intent = detect_intent(resolved)
     hits = passages_by_id(searcher, chunk_ids) if chunk_ids else searcher.search(resolved, RETRIEVE_K, filters)
-    composer = OfflineComposer(index, settings.helpdesk_contact)
+    composer = OfflineComposer(index, settings.helpdesk_contact, settings.answer_min_coverage)
     answer: Answer | None = None
     if settings.llm_base_url and hits:
         from .llm import stream_llm, validate

@@ -19,13 +19,15 @@ from .citations import CitationList, is_current
 from .intent import INTENT_WORDS, LEADS, SECTION_CUES, SENTENCE_CUES
 
 # Words too common in this domain to show what a question is about.
-GENERIC = frozenset("""申报 申请 企业 单位 政策 办理 办法 规定 文件 城阳 城阳区 青岛 青岛市 山东 山东省 区里 市里 相关 要求
+GENERIC = frozenset("""能办 可办 能做 申报 申请 企业 单位 政策 办理 办法 规定 文件 城阳 城阳区 青岛 青岛市 山东 山东省 区里 市里 相关 要求
 需要 多少 什么 怎么 怎样 如何 哪些 哪个 哪里 有没有 能不能 可以 是否 具体 一下 问题 情况 工作 方面 问 请问 我们 我司
 公司 项目 有关 进行 开展 内容 主要 给 能 要 吗 呢 的 了 么 啥 咋 该 其 它 那 这 还 有 没有 还有 另外 那么 这个 那个 以及
 时候 时间 最多 最少 最高 最低 一共 总共 大概 大约 现在 今年 明年 去年 目前 已经 还能 能够 得到 拿到 多少钱 几个 哪儿 哪家 咱 您好 你好
 谢谢 麻烦 想问 了解 知道 具体操作 操作 办 报 领 拿""".split())
+ARTICLE_ASKED = re.compile(r"第[一二三四五六七八九十百零〇]+条")
 OLD_CUES = re.compile(r"旧|原来|以前|之前的|废止|修订前|老办法|20(?:1\d)年版|2019")
 NOT_FOUND = "未在现行政策中找到"
+_COLLOQUIAL = re.compile(r"[了吗呢吧么啥咋]|个$|^[能可要想会]")
 _FUNCTION_POS = ("c", "d", "p", "u", "r", "m", "q", "y", "e", "o", "t", "f", "z")  # conjunctions, adverbs …
 MAX_POINTS = 4
 PRIMARY_SECTION_CUES = {
@@ -66,18 +68,25 @@ def question_terms(index: LoadedIndex, question: str) -> dict[str, float]:
         if word in vocab:
             terms[word] = index.idf(word) * factor
             continue
+        if _COLLOQUIAL.search(word):
+            continue  # 搞了个, 有没有: function characters inside a "word"
+        if is_dictionary_word(word):
+            # A real word the corpus never uses. Rare ones (新能源, 个人所得税) say the question is
+            # off-corpus; everyday ones (汽车, 盘子) less so; verbs and adverbs least.
+            topical = topical or pos in ("l", "i")
+            common = general_frequency(word) >= 300
+            terms[word] = index.idf(word) * (0.25 if not topical else 0.5 if common else 1.0)
+            continue
         if any(g in word for g in GENERIC if len(g) >= 2) or INTENT_WORDS.search(word):
             continue  # a colloquial run such as 最多奖
-        if is_dictionary_word(word):
-            common = general_frequency(word) >= 300
-            terms[word] = index.idf(word) * factor * (0.5 if common else 1.0)
-            continue
         parts = [t for t in tokenize(word) if len(t) >= 2 and t != word]
         if parts and all(t in vocab for t in parts):
             for part in parts:
                 if part not in GENERIC:
                     terms[part] = max(terms.get(part, 0.0), index.idf(part) * factor)
         else:
+            # Guessed by jieba's HMM: as likely a typo or a broken segmentation (区长奖申保 -> 奖申/保要)
+            # as a real off-corpus noun, so a short one counts for less.
             terms[word] = index.idf(word) * (1.0 if len(word) >= 4 else 0.3)
     return terms
 
@@ -87,9 +96,10 @@ def expansions(question: str) -> dict[str, list[str]]:
     return {k: v for k, v in synonyms().items() if k.lower() in q}
 
 
-def coverage(terms: dict[str, float], text: str, alias: dict[str, list[str]]) -> float:
-    """Weighted share of the question's terms found in `text`: a term spelled the other way round
-    (注册商标 / 商标注册) counts mostly, through its sub-words; an abbreviation through its expansion."""
+def coverage(terms: dict[str, float], text: str, alias: dict[str, list[str]], vocab: dict | None = None) -> float:
+    """Weighted share of the question's terms found in `text`: an abbreviation counts through its
+    expansion; a corpus word spelled the other way round (注册商标 / 商标注册) mostly, through its
+    sub-words — but not a word the corpus never uses (新能源 is not 能源)."""
     total = sum(terms.values())
     if total <= 0:
         return 0.0
@@ -99,13 +109,13 @@ def coverage(terms: dict[str, float], text: str, alias: dict[str, list[str]]) ->
             got += weight
         else:
             parts = [t for t in tokenize(term) if len(t) >= 2 and t != term]
-            if parts and all(p in text for p in parts):
+            if parts and (vocab is None or term in vocab) and all(p in text for p in parts):
                 got += 0.7 * weight
     return got / total
 
 
 class OfflineComposer:
-    def __init__(self, index: LoadedIndex, helpdesk_contact: str, found_threshold: float = 0.5) -> None:
+    def __init__(self, index: LoadedIndex, helpdesk_contact: str, found_threshold: float = 0.4) -> None:
         self.index = index
         self.helpdesk = helpdesk_contact
         self.found_threshold = found_threshold
@@ -125,8 +135,16 @@ class OfflineComposer:
             return self._not_found(question, intent, hits)
         citations = CitationList(self.index)
         lines: list[str] = []
-        block = self._list_block(intent, hits, terms, alias) if intent in LEADS else None
-        if block is not None:
+        article = self._asked_article(question, hits, terms, alias)
+        block = self._list_block(intent, hits, terms, alias) if intent in LEADS and article is None else None
+        if article is not None:
+            doc_id, (a_start, a_end), paras = article
+            rec = self.index.docs[doc_id]
+            lines.append(f"《{rec.meta.title}》{self._label(doc_id, (a_start, a_end))}规定：")
+            for s, e in paras:
+                n = citations.cite(doc_id, s, e)
+                lines.append(f"{self._strip_marker(rec.text[s:e])}[{n}]")
+        elif block is not None:
             doc_id, heading, items = block
             meta = self.index.docs[doc_id].meta
             lines.append(f"根据《{meta.title}》{self._label(doc_id, heading)}，{LEADS[intent]}")
@@ -143,8 +161,9 @@ class OfflineComposer:
             ranked = self._rank_sentences(question, intent, hits, terms, alias)
             if not ranked:
                 return self._not_found(question, intent, hits)
-            best = ranked[0]
-            chosen = [best] + [s for s in ranked[1:] if s.score >= 0.55 * best.score][: MAX_POINTS - 1]
+            best = self._widen(ranked[0])
+            chosen = [best] + [s for s in ranked[1:] if s.score >= 0.55 * best.score
+                               and not (best.doc_id == s.doc_id and best.start <= s.start < best.end)][: MAX_POINTS - 1]
             meta = self.index.docs[best.doc_id].meta
             n = citations.cite(best.doc_id, best.start, best.end)
             lines.append(f"根据《{meta.title}》{self._label(best.doc_id, (best.start, best.end))}：{best.text}[{n}]")
@@ -166,7 +185,8 @@ class OfflineComposer:
         evidence: dict[str, str] = {}
         for h in hits[:5]:
             evidence[h.doc_id] = evidence.get(h.doc_id, h.title) + f" {h.section} {h.text}"
-        return max((coverage(terms, text.lower(), alias) for text in evidence.values()), default=0.0)
+        vocab = self.index.bm25.vocab_dict if self.index.bm25 is not None else {}
+        return max((coverage(terms, text.lower(), alias, vocab) for text in evidence.values()), default=0.0)
 
     def _prefer_current(self, hits: list[Hit], asks_old: bool) -> list[Hit]:
         """Current documents first (stable within each group) unless the user asks about the old one."""
@@ -193,6 +213,7 @@ class OfflineComposer:
         cue = SENTENCE_CUES.get(intent)
         section_cue = SECTION_CUES.get(intent)
         top_doc = hits[0].doc_id
+        ask_words = {w[-2:] for w in INTENT_WORDS.findall(normalize_query(question)) if len(w) >= 2}
         seen: set[tuple[str, int]] = set()
         out: list[Sentence] = []
         for rank, hit in enumerate(hits[:6], 1):
@@ -202,12 +223,14 @@ class OfflineComposer:
                     continue
                 seen.add((hit.doc_id, s))
                 text = rec.text[s:e]
-                if len(text) < 6 or self._is_heading_only(text):
+                if len(text) < 6 or self._is_heading_only(text) or text in rec.meta.title:
                     continue
                 section = rec.section_for(s, e)
-                body = f"{section} {text}".lower()
+                body = f"{rec.meta.title} {section} {text}".lower()
                 overlap = coverage(terms, body, alias) if terms else 0.0
                 score = overlap
+                if ask_words and any(w in text for w in ask_words):
+                    score += 0.25
                 if cue is not None and cue.search(text):
                     score += 0.35
                 if section_cue is not None and section_cue.search(section):
@@ -228,6 +251,35 @@ class OfflineComposer:
     def _strip_marker(text: str) -> str:
         """Drop the article number or list marker a sentence starts with: the citation names it."""
         return re.sub(r"^(第[一二三四五六七八九十百零〇\d]+条\s*|[（(]?[一二三四五六七八九十\d]{1,3}[)）.．、]\s*)", "", text.strip())
+
+    def _widen(self, sentence: Sentence, limit: int = 220) -> Sentence:
+        """The whole paragraph around the best sentence when it is short: the sentences next to it
+        usually finish the thought (who, how much, by when)."""
+        rec = self.index.docs[sentence.doc_id]
+        for s, e in rec.lines:
+            if s <= sentence.start < e + 1:
+                if e - s <= limit and (s, e) != (sentence.start, sentence.end):
+                    text = self._strip_marker(rec.text[s:e])
+                    return Sentence(sentence.doc_id, s, e, text, sentence.hit_rank, sentence.section, sentence.score)
+                break
+        return sentence
+
+    def _asked_article(self, question: str, hits: list[Hit], terms: dict[str, float],
+                       alias: dict[str, list[str]]) -> tuple[str, tuple[int, int], list[tuple[int, int]]] | None:
+        """第十条说了什么: the named article of the document the question is about, paragraph by paragraph."""
+        m = ARTICLE_ASKED.search(normalize_query(question))
+        if not m:
+            return None
+        label = m.group(0)
+        docs = list(dict.fromkeys(h.doc_id for h in hits))
+        docs.sort(key=lambda d: -coverage(terms, self.index.docs[d].meta.title.lower(), alias))
+        for doc_id in docs:
+            rec = self.index.docs[doc_id]
+            for entry in rec.outline:
+                if entry.rank == ARTICLE_RANK and entry.path.rsplit(" > ", 1)[-1] == label:
+                    paras = [(s, e) for s, e in rec.lines if entry.start <= s < entry.end and e > s]
+                    return doc_id, (entry.start, entry.end), paras[:MAX_LIST_ITEMS]
+        return None
 
     def _list_block(self, intent: str, hits: list[Hit], terms: dict[str, float],
                     alias: dict[str, list[str]]) -> tuple[str, tuple[int, int], list[tuple[int, int]]] | None:
