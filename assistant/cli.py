@@ -125,14 +125,19 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from .admin.cli import prepare_library
     from .indexer import build_index
     from .server.app import create_app
     from .store import current_build_dir
 
     settings = _settings(args)
+    # The service indexes the managed library (data_dir/library), seeded from the corpus on first start.
+    added = prepare_library(settings)
+    if added:
+        print(f"文档库已根据语料初始化：{added} 个文件（{settings.library_dir}）", file=sys.stderr)
     if current_build_dir(settings.index_dir.resolve()) is None:
-        print("首次启动：正在根据语料建立索引……", file=sys.stderr)
-        report = build_index(settings.corpus_dirs, settings.index_dir, settings, _progress_bar())
+        print("首次启动：正在根据文档库建立索引……", file=sys.stderr)
+        report = build_index([settings.library_dir], settings.index_dir, settings, _progress_bar())
         print(report.summary(), file=sys.stderr)
     host = args.host or settings.host
     port = args.port or settings.port
@@ -189,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="低于阈值时以非零状态退出")
     p.add_argument("--verbose", action="store_true")
     p.set_defaults(func=cmd_eval)
+    __import__("assistant.admin.cli", fromlist=["register"]).register(sub)  # assistant docs …
     return parser
 
 

@@ -19,12 +19,12 @@ from .text import normalize_document_text, to_simplified
 DEFAULT_GOLDEN = PROJECT_ROOT / "tests" / "eval" / "golden.yaml"
 # CI fails below these (set a little under the measured figures in docs/benchmarks.md).
 THRESHOLDS = {
-    "recall@5": 0.90,
-    "key_fact_coverage": 0.75,
-    "citation_accuracy": 0.90,
-    "section_accuracy": 0.70,
-    "refusal_precision": 0.80,
-    "refusal_recall": 0.80,
+    "recall@5": 0.95,
+    "key_fact_coverage": 0.80,
+    "citation_accuracy": 0.95,
+    "section_accuracy": 0.75,
+    "refusal_precision": 0.75,
+    "refusal_recall": 0.60,
     "multi_turn_coverage": 0.65,
 }
 

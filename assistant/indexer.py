@@ -19,7 +19,7 @@ from .ingest.loaders import LoadError, file_digest, is_document_file, load_file
 from .models import Chunk
 from .settings import Settings
 from .store import COLLECTION, DocRecord, builds_dir, chroma_client, context_text, current_build_dir, set_current
-from .tokenize import tokenize
+from .tokenize import lexical_tokens
 
 log = logging.getLogger(__name__)
 KEEP_BUILDS = 2
@@ -230,8 +230,8 @@ def _write_build(build_dir: Path, docs: list[DocRecord], chunks: list[Chunk], ma
 
     t = time.perf_counter()
     if chunks:
-        retriever = bm25s.BM25(k1=1.2, b=0.75)
-        retriever.index([tokenize(text) for text in contexts], show_progress=False)
+        retriever = bm25s.BM25(k1=settings.bm25_k1, b=settings.bm25_b)
+        retriever.index([lexical_tokens(text) for text in contexts], show_progress=False)
         retriever.save(str(build_dir / "bm25"))
     report.timings["lexical"] = time.perf_counter() - t
 

@@ -33,12 +33,13 @@ class Settings(BaseSettings):
     chunk_overlap_chars: int = 60
     chunk_min_chars: int = 80
 
-    # Retrieval
+    # Retrieval: BM25 and dense scores, each normalized over the candidates, mixed with this weight on
+    # the lexical side (tuned on the real ncp-policies dev questions: docs/benchmarks.md).
     search_k: int = 10
-    candidate_k: int = 60
-    rrf_k: int = 60
-    dense_weight: float = 1.0
-    lexical_weight: float = 1.0
+    candidate_k: int = 100
+    lexical_weight: float = 0.7
+    bm25_k1: float = 1.2
+    bm25_b: float = 0.75
 
     # LLM (any OpenAI-compatible endpoint); empty base URL = offline composer only.
     llm_base_url: str = ""
