@@ -49,8 +49,15 @@ def cmd_index(args: argparse.Namespace) -> int:
     from .indexer import IndexBusy, build_index
 
     settings = _settings(args)
+    corpus_dirs = settings.corpus_dirs
+    library = settings.library_dir
+    if not args.corpus and library.is_dir() and any(library.iterdir()):
+        # Once the service has seeded its document library, that library is what the index serves;
+        # rebuilding from corpus/ would silently undo the admins' changes.
+        corpus_dirs = [library]
+        print(f"使用文档库：{library}", file=sys.stderr)
     try:
-        report = build_index(settings.corpus_dirs, settings.index_dir, settings, _progress_bar())
+        report = build_index(corpus_dirs, settings.index_dir, settings, _progress_bar())
     except IndexBusy as exc:
         print(str(exc), file=sys.stderr)
         return 4

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from pathlib import Path
 from typing import Callable
 
@@ -143,9 +143,14 @@ class CachedEmbeddings(Embeddings):
 
         hashes = [EmbeddingCache.key(t) for t in texts]
         found = self.cache.get_many(self.model_key, list(dict.fromkeys(hashes)))
-        missing = list(dict.fromkeys(h for h in hashes if h not in found))
+        missing = set(h for h in hashes if h not in found)
         by_hash = {h: t for h, t in zip(hashes, texts)}
-        self.stats["cached"] += len(texts) - sum(1 for h in hashes if h in missing)
+        cached = len(texts) - sum(1 for h in hashes if h in missing)
+        self.stats["cached"] += cached
+        if self.on_batch and cached:
+            self.on_batch(cached)  # progress counts what the cache answered too, so it reaches 100 %
+        missing = list(dict.fromkeys(h for h in hashes if h in missing))
+        occurrences = Counter(hashes)
         for i in range(0, len(missing), self.batch_size):
             batch = missing[i:i + self.batch_size]
             started = time.perf_counter()
@@ -156,7 +161,7 @@ class CachedEmbeddings(Embeddings):
             self.cache.put_many(self.model_key, list(zip(batch, arrays)))
             found.update(zip(batch, arrays))
             if self.on_batch:
-                self.on_batch(len(batch))
+                self.on_batch(sum(occurrences[h] for h in batch))
         return [found[h].tolist() for h in hashes]
 
     def embed_query(self, text: str) -> list[float]:

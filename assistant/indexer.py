@@ -15,7 +15,7 @@ from typing import Callable
 
 from .embeddings import CachedEmbeddings, EmbeddingCache, load_embeddings
 from .ingest.chunking import Chunker
-from .ingest.loaders import LoadError, file_digest, is_document_file, load_file
+from .ingest.loaders import PARSER_VERSION, LoadError, file_digest, is_document_file, load_file
 from .models import Chunk
 from .settings import Settings
 from .store import COLLECTION, DocRecord, builds_dir, chroma_client, context_text, current_build_dir, set_current
@@ -122,7 +122,7 @@ def _build(corpus_dirs: list[Path], index_dir: Path, settings: Settings, progres
     started = time.perf_counter()
     report = BuildReport(build_id=time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6])
     chunk_config = {"max": settings.chunk_max_chars, "overlap": settings.chunk_overlap_chars,
-                    "min": settings.chunk_min_chars, "version": 1}
+                    "min": settings.chunk_min_chars, "version": 1, "parser": PARSER_VERSION}
     prev_manifest, prev_docs, prev_chunks = _read_previous(index_dir)
     prev_files: dict[str, dict] = prev_manifest.get("files", {}) if prev_manifest.get("chunking") == chunk_config else {}
     chunker = Chunker(settings.chunk_max_chars, settings.chunk_overlap_chars, settings.chunk_min_chars)

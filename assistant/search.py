@@ -6,6 +6,7 @@ ncp-policies questions (docs/benchmarks.md): the scores carry how much better th
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
@@ -17,6 +18,10 @@ from .models import Hit, SearchFilters
 from .settings import Settings
 from .store import LoadedIndex, context_text
 from .tokenize import normalize_query, query_tokens
+
+
+ARTICLE = re.compile(r"第[一二三四五六七八九十百零〇]+条")
+ARTICLE_BOOST = 0.5
 
 
 @dataclass
@@ -95,6 +100,14 @@ class Searcher:
             for rank, (pos, score) in enumerate(dense, 1):
                 fused[pos] += (1 - p.lexical_weight) * (score - lo) / (hi - lo + 1e-9)
                 ranks[pos]["dense"] = rank
+        article = ARTICLE.search(q)
+        if article:
+            # "第十四条说了什么": the chunk that holds the named article is what was asked for.
+            label = article.group(0)
+            for pos in fused:
+                c = self.index.chunks[pos]
+                if label in c.section or c.text.startswith(label) or f"\n{label}" in c.text:
+                    fused[pos] += ARTICLE_BOOST
         scored = sorted(((s, pos) for pos, s in fused.items()), key=lambda x: (-x[0], x[1]))
         if self.settings.reranker_model:
             scored = self._rerank(q, scored)

@@ -12,9 +12,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "corpus"
-REALDATA = ROOT.parent / "shared" / "realdata"
+from support import CORPUS, REALDATA, ROOT  # noqa: F401  (re-exported for older imports)
 
 
 @pytest.fixture(scope="session")

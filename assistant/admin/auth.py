@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 import threading
@@ -18,6 +19,7 @@ from ..settings import Settings
 from .errors import AdminError
 
 COOKIE_NAME = "qpa_admin"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,11 @@ class AdminAuth:
         self._window = settings.login_window_s
         self._failures: dict[str, deque] = {}
         self._failures_lock = threading.Lock()
+        if settings.admin_password and len(settings.admin_password) < 10:
+            log.warning("ASSISTANT_ADMIN_PASSWORD is short (%d characters); use at least 10",
+                        len(settings.admin_password))
+        if settings.admin_token and len(settings.admin_token) < 24:
+            log.warning("ASSISTANT_ADMIN_TOKEN is short; use a random value of at least 24 characters")
 
     @property
     def configured(self) -> bool:
@@ -74,9 +81,10 @@ class AdminAuth:
                 raise AdminError(429, "too_many_attempts", f"登录失败次数过多，请 {self._window // 60} 分钟后再试",
                                  "too many failed sign-ins")
 
-    def _failed(self, client: str) -> AdminError:
+    def _failed(self, client: str, username: str) -> AdminError:
         with self._failures_lock:
             self._failures.setdefault(client, deque()).append(time.time())
+        self.db.audit(username[:64] or "?", "login_failed", None, None, client=client)
         return AdminError(401, "bad_credentials", "用户名或密码不正确", "invalid credentials")
 
     def check_password(self, username: str, password: str) -> bool:
@@ -96,11 +104,11 @@ class AdminAuth:
         self._throttle(client)
         if token:
             if not self.check_token(token):
-                raise self._failed(client)
+                raise self._failed(client, "token")
             who = "token"
         else:
             if not self.check_password(username or "", password or ""):
-                raise self._failed(client)
+                raise self._failed(client, username or "")
             who = self.username
         session = secrets.token_urlsafe(32)
         now = time.time()

@@ -83,7 +83,7 @@ class BlobStore:
     def put(self, data: bytes) -> tuple[str, str]:
         sha = hashlib.sha256(data).hexdigest()
         path = self.data_dir / self.relpath(sha)
-        if not (path.exists() and path.stat().st_size == len(data)):
+        if not (path.exists() and hashlib.sha256(path.read_bytes()).hexdigest() == sha):  # write-once, self-healing
             write_atomic(path, data)
         return sha, self.relpath(sha)
 

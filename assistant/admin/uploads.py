@@ -175,8 +175,8 @@ def trial_parse(data: bytes, name: str) -> tuple[dict, int, str, str]:
     first = docs[0]
     if path.suffix.lower() == ".jsonl":
         # A JSON-lines file holds many service guides; its own metadata is file-level (the sidecar).
-        metadata = {"title": Path(name).stem, "doc_type": "办事指南", "status": "现行",
-                    "programs": sorted({p for d in docs for p in d.meta.programs})}
+        metadata = meta_subset({"title": Path(name).stem, "doc_type": "办事指南", "status": "现行",
+                                "programs": sorted({p for d in docs for p in d.meta.programs})})
     else:
         metadata = meta_subset(first.meta.model_dump())
     if not metadata.get("title"):
@@ -185,7 +185,8 @@ def trial_parse(data: bytes, name: str) -> tuple[dict, int, str, str]:
 
 
 def meta_subset(meta: dict) -> dict:
-    return {k: meta[k] for k in META_KEYS if k in meta and meta[k] not in (None, "")}
+    """The editable fields that have a value (nothing inferred = absent, so it never blanks a known value)."""
+    return {k: meta[k] for k in META_KEYS if k in meta and meta[k] not in (None, "", [])}
 
 
 def sidecar_metadata(path: Path) -> dict:

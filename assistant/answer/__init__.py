@@ -75,15 +75,15 @@ def stream_answer(searcher: Searcher, question: str, settings: Settings, history
                     notices.append(f"已删除 {dropped} 句没有资料依据的内容。")
                 answer = Answer(answer=text, found=True, intent=intent, citations=citations, mode="llm",
                                 notices=notices)
-            elif not raw.strip() or "未在现行政策中找到" not in raw:
+            elif "未在现行政策中找到" in raw:
+                answer = composer.not_found(resolved, intent, hits)  # the model found no support either
+                answer.mode = "llm"
+            else:
                 log.warning("LLM answer had no supported sentence; using the offline composer")
         except Exception as exc:  # endpoint down, timeout, bad response: the user still gets an answer
             log.warning("LLM endpoint failed (%s); using the offline composer", type(exc).__name__)
-            raw = ""
         if answer is None:
             answer = composer.compose(resolved, intent, hits, forced=bool(chunk_ids))
-            if raw and "未在现行政策中找到" in raw and answer.found is False:
-                pass
             answer.notices.append("大模型服务未能给出有依据的回答，以下为原文摘录。")
     if answer is None:
         answer = composer.compose(resolved, intent, hits, forced=bool(chunk_ids))

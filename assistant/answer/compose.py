@@ -30,6 +30,8 @@ NOT_FOUND = "未在现行政策中找到"
 _COLLOQUIAL = re.compile(r"[了吗呢吧么啥咋]|个$|^[能可要想会]")
 _FUNCTION_POS = ("c", "d", "p", "u", "r", "m", "q", "y", "e", "o", "t", "f", "z")  # conjunctions, adverbs …
 MAX_POINTS = 4
+# The policy text itself is the authority; an FAQ restates it (and may quote superseded figures).
+DOC_TYPE_PRIOR = {"政策文件": 0.05, "常见问题": -0.1}
 PRIMARY_SECTION_CUES = {
     "eligibility": re.compile(r"条件|资格"),
     "materials": re.compile(r"材料"),
@@ -49,7 +51,7 @@ class Sentence:
     score: float = 0.0
 
 
-def question_terms(index: LoadedIndex, question: str) -> dict[str, float]:
+def question_terms(index: LoadedIndex, question: str, topical_only: bool = False) -> dict[str, float]:
     """The question's content words weighted by IDF; intent words and domain-generic words carry none.
 
     Precise-mode words, so that a colloquial phrase is not broken into misleading pieces. Nouns carry
@@ -63,7 +65,9 @@ def question_terms(index: LoadedIndex, question: str) -> dict[str, float]:
     for word, pos in tagged_words(q):
         if word in GENERIC or len(word) < 2 or INTENT_WORDS.fullmatch(word) or (pos[:1] in _FUNCTION_POS and pos != "eng"):
             continue
-        topical = pos[:1] in ("n", "e") or pos in ("vn", "nz") or word.isascii()
+        topical = pos[:1] in ("n", "e") or pos in ("vn", "nz", "l", "i") or word.isascii()
+        if topical_only and not topical:
+            continue
         factor = 1.0 if topical else 0.3
         if word in vocab:
             terms[word] = index.idf(word) * factor
@@ -129,10 +133,10 @@ class OfflineComposer:
         asks_old = bool(OLD_CUES.search(question))
         hits = self._prefer_current(hits, asks_old)
         if not hits:
-            return self._not_found(question, intent, [])
+            return self.not_found(question, intent, [])
         cover = self._best_coverage(terms, hits, alias) if terms else 1.0
         if not forced and cover < self.found_threshold:
-            return self._not_found(question, intent, hits)
+            return self.not_found(question, intent, hits)
         citations = CitationList(self.index)
         lines: list[str] = []
         article = self._asked_article(question, hits, terms, alias)
@@ -160,7 +164,7 @@ class OfflineComposer:
         else:
             ranked = self._rank_sentences(question, intent, hits, terms, alias)
             if not ranked:
-                return self._not_found(question, intent, hits)
+                return self.not_found(question, intent, hits)
             best = self._widen(ranked[0])
             chosen = [best] + [s for s in ranked[1:] if s.score >= 0.55 * best.score
                                and not (best.doc_id == s.doc_id and best.start <= s.start < best.end)][: MAX_POINTS - 1]
@@ -203,7 +207,7 @@ class OfflineComposer:
             return ""
         parts = path.split(" > ")
         for part in parts:
-            if re.match(r"^第[^条]{1,6}条", part):
+            if ARTICLE_ASKED.match(part):
                 return part
         return parts[-1]
 
@@ -236,6 +240,7 @@ class OfflineComposer:
                 if section_cue is not None and section_cue.search(section):
                     score += 0.2
                 score += 0.15 / rank + (0.1 if hit.doc_id == top_doc else 0.0)
+                score += DOC_TYPE_PRIOR.get(rec.meta.doc_type, 0.0)
                 if not is_current(self.index, hit.doc_id):
                     score -= 0.15
                 out.append(Sentence(hit.doc_id, s, e, self._strip_marker(text), rank, section, score))
@@ -252,16 +257,25 @@ class OfflineComposer:
         """Drop the article number or list marker a sentence starts with: the citation names it."""
         return re.sub(r"^(第[一二三四五六七八九十百零〇\d]+条\s*|[（(]?[一二三四五六七八九十\d]{1,3}[)）.．、]\s*)", "", text.strip())
 
-    def _widen(self, sentence: Sentence, limit: int = 220) -> Sentence:
-        """The whole paragraph around the best sentence when it is short: the sentences next to it
-        usually finish the thought (who, how much, by when)."""
+    def _widen(self, sentence: Sentence, limit: int = 240) -> Sentence:
+        """The whole paragraph around the best sentence when it is short (the sentences next to it
+        usually finish the thought), and the list a sentence ending in "：" introduces."""
         rec = self.index.docs[sentence.doc_id]
-        for s, e in rec.lines:
+        lines = rec.lines
+        for i, (s, e) in enumerate(lines):
             if s <= sentence.start < e + 1:
-                if e - s <= limit and (s, e) != (sentence.start, sentence.end):
-                    text = self._strip_marker(rec.text[s:e])
-                    return Sentence(sentence.doc_id, s, e, text, sentence.hit_rank, sentence.section, sentence.score)
-                break
+                if e - s > limit:
+                    return sentence
+                end = e
+                if rec.text[s:e].rstrip().endswith(("：", ":")):
+                    for s2, e2 in lines[i + 1:]:
+                        if e2 - s > limit * 2 or not re.match(r"^[（(]?[一二三四五六七八九十\d]{1,3}[)）.．、]", rec.text[s2:e2]):
+                            break
+                        end = e2
+                if (s, end) == (sentence.start, sentence.end):
+                    return sentence
+                text = self._strip_marker(rec.text[s:end])
+                return Sentence(sentence.doc_id, s, end, text, sentence.hit_rank, sentence.section, sentence.score)
         return sentence
 
     def _asked_article(self, question: str, hits: list[Hit], terms: dict[str, float],
@@ -310,7 +324,7 @@ class OfflineComposer:
             return None
         return best[1], best[2], best[3]
 
-    def _not_found(self, question: str, intent: str, hits: list[Hit]) -> Answer:
+    def not_found(self, question: str, intent: str, hits: list[Hit]) -> Answer:
         docs = []
         for h in hits:
             if h.doc_id not in {d["doc_id"] for d in docs}:

@@ -6,15 +6,27 @@ import re
 
 from ..models import Answer
 from ..store import LoadedIndex
+from ..tokenize import normalize_query
 from .compose import question_terms
 from .intent import INTENT_WORDS, detect_intent, intent_phrase
 
 ANAPHORA = re.compile(r"^(那|那么|它|它的|这个|那个|该|其|还有|另外|再问|此外|这|那它)|(呢|呐)[？?！!。]*$")
-TOPIC_MIN_WEIGHT = 2.0  # a question whose content terms weigh less than this names no topic of its own
+TOPIC_MIN_WEIGHT = 1.0  # a question whose content terms weigh less than this names no topic of its own
 
 
 def topic_weight(index: LoadedIndex, question: str) -> float:
-    return sum(question_terms(index, question).values())
+    """How much a question names a subject of its own (nouns only: 满足, 批下来 name nothing)."""
+    return sum(question_terms(index, question, topical_only=True).values())
+
+
+def topic_of(index: LoadedIndex, question: str) -> str:
+    """The subject words of a question, in their order (企业标准自我声明公开在哪个平台做 -> 企业标准自我声明公开)."""
+    terms = question_terms(index, question, topical_only=True)
+    q = normalize_query(question)
+    low = q.lower()
+    found = sorted((low.find(t), q[low.find(t):low.find(t) + len(t)]) for t in terms if t in low)
+    words = [w for _, w in found]
+    return " ".join(w for i, w in enumerate(words) if not any(w in other for other in words[:i] + words[i + 1:] if other != w))
 
 
 def resolve(index: LoadedIndex, question: str, history: list[tuple[str, Answer]]) -> str:
@@ -28,12 +40,18 @@ def resolve(index: LoadedIndex, question: str, history: list[tuple[str, Answer]]
     if own_topic and own_intent and not leans:
         return question
     if own_topic and not own_intent:
-        # 那区长质量奖呢？ -> the new topic with the previous question's ask.
+        # 那区长质量奖呢？ -> the new topic with the previous question's ask (only when the question
+        # asks nothing beyond its topic: 那周排查具体要做什么 stands on its own).
         ask = intent_phrase(previous)
-        return f"{question.strip()} {ask}".strip() if ask else question
+        topic = ANAPHORA.sub("", question.strip()).strip(" ？?！!。，,")
+        rest = topic
+        for t in question_terms(index, question, topical_only=True):
+            rest = rest.lower().replace(t, "")
+        if ask and len(rest) <= 3:
+            return f"{topic} {ask}".strip()
+        return question
     if not own_topic:
         # 它的材料呢？ -> the previous topic with the new ask.
-        topic = INTENT_WORDS.sub(" ", previous)
-        topic = re.sub(r"[？?！!。，,]", " ", topic)
+        topic = topic_of(index, previous) or re.sub(r"[？?！!。，,]", " ", INTENT_WORDS.sub(" ", previous))
         return re.sub(r"\s+", " ", f"{topic} {question.strip()}").strip()
     return question

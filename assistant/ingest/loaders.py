@@ -19,6 +19,8 @@ from ..models import DocumentMeta, ParsedDocument
 from ..text import normalize_document_text
 from .metadata import infer_metadata, merge_metadata
 
+# Bump when parsing changes what a file yields: incremental builds then parse every file again.
+PARSER_VERSION = 3
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx", ".jsonl")
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024
@@ -94,7 +96,7 @@ def assemble(lines: list[Line]) -> tuple[str, list[tuple[int, int]]]:
 # --- formats -----------------------------------------------------------------------------------
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
-_MD_INLINE = re.compile(r"(\*\*|__|`)")
+_MD_INLINE = re.compile(r"(\*\*|`)")
 
 
 def split_front_matter(text: str) -> tuple[dict, str]:
@@ -392,10 +394,15 @@ def load_file(path: Path, corpus_root: Path) -> list[ParsedDocument]:
     if suffix == ".jsonl":
         docs = []
         for key, lines, declared, title, raw in load_jsonl(data):
-            merged = {**sidecar, **declared}
+            # The sidecar describes the collection: its title is not each record's, but a retired or
+            # revised collection retires or revises every record in it.
+            merged = {**{k: v for k, v in sidecar.items() if k not in ("title", "doc_number")}, **declared}
+            if sidecar.get("status") in ("已废止", "已修订"):
+                merged["status"] = sidecar["status"]
             docs.append(_make_document(f"{source}#{key}", corpus_root.as_posix(), "jsonl", lines, merged, title,
                                        [raw, sidecar_raw]))
         return docs
     lines, front, title = _LOADERS[suffix](data)
-    declared = {**sidecar, **front}
+    # The sidecar is where admins edit metadata, so it wins over front matter written into the file.
+    declared = {**front, **sidecar}
     return [_make_document(source, corpus_root.as_posix(), fmt, lines, declared, title, [data, sidecar_raw])]

@@ -62,9 +62,13 @@ def infer_metadata(text: str, title_hint: str = "") -> dict:
     meta: dict = {}
     meta["title"] = title_hint or (lines[0][:80] if lines else "")
     head = "\n".join(lines[:8])
-    m = DOC_NUMBER.search(head) or DOC_NUMBER.search(text[:3000])
-    if m:
-        meta["doc_number"] = re.sub(r"\s+", "", m.group(0))
+    # A document's own 文号 stands on a line of its own near the top; numbers quoted in the body
+    # belong to the documents they cite.
+    for ln in lines[:6]:
+        m = DOC_NUMBER.search(ln)
+        if m and len(ln) <= len(m.group(0)) + 6:
+            meta["doc_number"] = re.sub(r"\s+", "", m.group(0))
+            break
     tail = lines[-6:]
     for ln in reversed(tail):
         dm = _DATE_LINE.match(ln)

@@ -157,6 +157,8 @@ def me(request: Request):
     engine = svc.engine
     return {"username": principal.username, "via": principal.via,
             "limits": {"upload_max_bytes": svc.settings.upload_max_bytes, "upload_max_files": svc.settings.upload_max_files,
+                       # the service's body limit for admin requests (assistant/server/errors.py BodySizeLimit)
+                       "request_max_bytes": svc.settings.upload_max_bytes + 1024 * 1024,
                        "suffixes": list(SUPPORTED_SUFFIXES)},
             "statuses": list(STATUSES), "programs": list(PROGRAMS), "doc_types": list(DOC_TYPES),
             "folders": svc.library.folders(),
@@ -193,8 +195,7 @@ def version_file(request: Request, doc_id: int, version: int):
 
 
 def _read_upload(upload: UploadFile, max_bytes: int) -> bytes:
-    data = upload.file.read(max_bytes + 1)  # one byte over the limit is enough to refuse it
-    return data
+    return upload.file.read(max_bytes + 1)  # one byte over the limit is enough to refuse it
 
 
 def _check_files(request: Request, files: list[UploadFile]):

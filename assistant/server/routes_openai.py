@@ -143,7 +143,8 @@ def chat_completions(body: OpenAIChatRequest, request: Request):
                     yield chunk({}, "stop", citations=citations)
         except Exception:
             log.exception("openai stream failed")
-            yield f"data: {json.dumps(error_body('internal_error', '生成回答时出错', 'answer generation failed'), ensure_ascii=False)}\n\n"
+            failure = error_body("internal_error", "生成回答时出错", "answer generation failed")
+            yield f"data: {json.dumps(failure, ensure_ascii=False)}\n\n"
         yield "data: [DONE]\n\n"
 
     return StreamingResponse(stream(), media_type="text/event-stream; charset=utf-8", headers=SSE_HEADERS)

@@ -1,0 +1,123 @@
+"""Offline answers on the shipped corpus: direct, cited to the article, organised by intent; honest
+refusals; superseded policies never presented as current; follow-ups resolved."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from assistant.answer import QuestionError
+from assistant.answer.intent import detect_intent
+
+from support import ROOT
+
+
+def cited_text(engine, answer, n):
+    c = answer.citations[n - 1]
+    return engine.index.docs[c.doc_id].text[c.start:c.end]
+
+
+def test_amount_answer_cites_the_article_that_holds_the_figure(engine):
+    a = engine.ask("区长质量奖最多奖多少钱？")
+    assert a.found and a.intent == "amount"
+    assert "50万元" in a.answer
+    first = a.citations[0]
+    assert first.source == "policies/城阳区区长质量奖管理办法.md" and "第十四条" in first.section
+    assert first.doc_number == "城政发〔2023〕12号"
+    # every citation mark in the text exists and its span really is that quote
+    marks = {int(m) for m in __import__("re").findall(r"\[(\d+)\]", a.answer)}
+    assert marks == {c.n for c in a.citations}
+    for c in a.citations:
+        assert cited_text(engine, a, c.n).startswith(c.quote.rstrip("…"))
+
+
+def test_conditions_come_as_a_list_from_the_conditions_section(engine):
+    a = engine.ask("青岛优品要什么条件？")
+    assert a.intent == "eligibility" and a.found
+    lines = a.answer.splitlines()
+    assert "申报需满足以下条件" in lines[0]
+    items = [ln for ln in lines[1:] if ln[:2] in {f"{i}." for i in range(1, 10)}]
+    assert len(items) >= 4
+    assert all("申报条件" in a.citations[i].section for i in range(len(items)))
+    assert "2000万元" in a.answer
+
+
+def test_materials_and_steps_follow_the_document_order(engine):
+    a = engine.ask("区长质量奖申报要准备哪些材料？")
+    assert a.intent == "materials"
+    assert "申报表" in a.answer and "营业执照复印件" in a.answer
+    starts = [c.start for c in a.citations if "申报材料" in c.section]
+    assert starts == sorted(starts) and len(starts) >= 5
+
+
+def test_named_article_is_quoted_whole(engine):
+    a = engine.ask("区长质量奖管理办法第十条说了什么？")
+    assert a.found and "第十条" in a.answer.splitlines()[0]
+    assert all("第十条" in c.section for c in a.citations)
+    assert "不得申报区长质量奖" in a.answer
+
+
+@pytest.mark.parametrize("question", ["新能源汽车购置补贴怎么领？", "个人所得税专项附加扣除怎么填报", "城阳区公租房怎么申请"])
+def test_questions_the_corpus_cannot_answer_are_refused(engine, question):
+    a = engine.ask(question)
+    assert not a.found and not a.citations
+    assert a.answer.startswith("未在现行政策中找到")
+    assert "0532-87651234" in a.answer  # the help-desk contact
+    assert "万元" not in a.answer  # nothing invented from unrelated passages
+
+
+def test_current_policy_is_preferred_and_the_old_one_is_named_as_superseded(engine):
+    current = engine.ask("区长质量奖多久评一次")
+    assert "每两年评选一次" in current.answer
+    assert all(c.status == "现行" for c in current.citations)
+    still_valid = engine.ask("2019年那个区长质量奖管理办法现在还有效吗？")
+    assert "同时废止" in still_valid.answer and still_valid.citations[0].status == "现行"
+    old = engine.ask("2019年版的区长质量奖管理办法规定奖励多少")
+    old_cites = [c for c in old.citations if c.status == "已修订"]
+    assert old_cites and old_cites[0].replaced_by_title == "城阳区区长质量奖管理办法"
+    assert any("已修订" in n and "现行文件为《城阳区区长质量奖管理办法》" in n for n in old.notices)
+    assert "现行文件为《城阳区区长质量奖管理办法》" in old.answer
+
+
+def test_follow_ups_are_resolved_against_the_conversation(engine):
+    first = engine.ask("青岛优品要什么条件？")
+    materials = engine.ask("那要交哪些材料？", history=[("青岛优品要什么条件？", first)])
+    assert "青岛优品" in materials.resolved_question and materials.intent == "materials"
+    assert materials.citations[0].source == "guides/青岛优品申报指南.md"
+    switched = engine.ask("那区长质量奖呢？", history=[("青岛优品要什么条件？", first)])
+    assert "区长质量奖" in switched.resolved_question and switched.intent == "eligibility"
+    assert "区长质量奖" in switched.citations[0].title
+
+
+def test_intents():
+    assert detect_intent("青岛优品在哪个网站上报？") == "contact"
+    assert detect_intent("要交哪些材料") == "materials"
+    assert detect_intent("截止到哪天") == "deadline"
+    assert detect_intent("奖多少钱") == "amount"
+    assert detect_intent("怎么报名") == "steps"
+    assert detect_intent("能不能报") == "eligibility"
+    assert detect_intent("什么是首席质量官") == "definition"
+
+
+def test_bad_questions(engine):
+    for q in ("", "   \n", "\x00\x01"):
+        with pytest.raises(QuestionError, match="不能为空"):
+            engine.ask(q)
+    with pytest.raises(QuestionError, match="过长"):
+        engine.ask("质" * 10_000)
+
+
+def test_ask_cli_json_contract_and_batch(shipped_index):
+    env = {"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin", "ASSISTANT_EMBEDDING_CACHE": str(shipped_index.embedding_cache)}
+    proc = subprocess.run([sys.executable, "-m", "assistant.cli", "ask", "--index", str(shipped_index.index_dir)],
+                          input="首席质量官培训怎么报名\n跨境电商补贴\n", capture_output=True, text=True, env=env,
+                          cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [r["found"] for r in rows] == [True, False]
+    assert set(rows[0]) >= {"answer", "found", "intent", "citations"}
+    fields = {"n", "doc_id", "source", "title", "doc_number", "section", "quote", "start", "end", "status"}
+    assert rows[0]["citations"] and all(fields <= set(c) for c in rows[0]["citations"])
