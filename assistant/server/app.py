@@ -29,7 +29,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         yield
         app.state.db.close()
 
-    app = FastAPI(title="质量政策助手 API", version="0.1.0", lifespan=lifespan)
+    # /docs is served by routes_web from a local copy of Swagger UI (the default loads it from a CDN).
+    app = FastAPI(title="质量政策助手 API", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.engine = engine
     app.state.db = open_database(Path(settings.data_dir))

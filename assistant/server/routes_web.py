@@ -55,3 +55,23 @@ def static(path: str):
     if media_type.startswith("text/"):
         media_type += "; charset=utf-8"
     return FileResponse(target, media_type=media_type, headers=SECURITY_HEADERS)
+
+
+@router.get("/docs")
+def api_docs():
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    return get_swagger_ui_html(openapi_url="/openapi.json", title="质量政策助手 API",
+                               swagger_js_url="/vendor/swagger/swagger-ui-bundle.js",
+                               swagger_css_url="/vendor/swagger/swagger-ui.css",
+                               swagger_favicon_url="/static/favicon.svg")
+
+
+@router.get("/vendor/swagger/{name}")
+def swagger_asset(name: str):
+    import swagger_ui_bundle
+
+    if name not in ("swagger-ui-bundle.js", "swagger-ui.css"):
+        raise ApiError(404, "not_found", "未找到该文件", f"asset {name!r} not found")
+    media_type = "text/javascript" if name.endswith(".js") else "text/css"
+    return FileResponse(Path(swagger_ui_bundle.swagger_ui_path) / name, media_type=media_type)

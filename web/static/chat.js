@@ -117,7 +117,10 @@
     });
     const extra = turn.extra;
     extra.textContent = "";
-    for (const notice of answer.notices || []) extra.append(el("p", { class: "notice", role: "note", text: notice }));
+    // Notices already written into the answer text (a superseded source) are not repeated below it.
+    for (const notice of answer.notices || []) {
+      if (!(answer.answer || "").includes(notice)) extra.append(el("p", { class: "notice", role: "note", text: notice }));
+    }
     if (answer.citations && answer.citations.length) {
       extra.append(el("h3", { class: "sources-title", text: "参考来源" }),
         el("ol", { class: "sources" }, answer.citations.map(sourceItem)));
