@@ -35,7 +35,7 @@ DOC_TYPE_PRIOR = {"政策文件": 0.05, "常见问题": -0.1}
 PRIMARY_SECTION_CUES = {
     "eligibility": re.compile(r"条件|资格"),
     "materials": re.compile(r"材料"),
-    "steps": re.compile(r"流程|程序|步骤"),
+    "steps": re.compile(r"流程|程序|步骤|报名方式|报名方法|申报方式|申请方式|参与方式"),
 }
 MAX_LIST_ITEMS = 12
 

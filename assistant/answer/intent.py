@@ -20,7 +20,7 @@ QUESTION_CUES: tuple[tuple[str, re.Pattern], ...] = (
 # Heading words of the passage that answers each intent (a section named 申报材料 answers "materials").
 SECTION_CUES: dict[str, re.Pattern] = {
     "materials": re.compile(r"材料|提交|附件|所需"),
-    "steps": re.compile(r"流程|程序|步骤|办理方式|申报方式|评审|办理环节"),
+    "steps": re.compile(r"流程|程序|步骤|办理方式|申报方式|报名方式|报名方法|申请方式|参与方式|评审|办理环节"),
     "eligibility": re.compile(r"条件|资格|对象|范围|要求|基本条件"),
     "deadline": re.compile(r"时间|时限|期限|截止|安排|周期"),
     "amount": re.compile(r"奖励|补贴|资助|标准|支持|扶持|奖补"),

@@ -20,7 +20,7 @@ from ..text import normalize_document_text
 from .metadata import infer_metadata, merge_metadata
 
 # Bump when parsing changes what a file yields: incremental builds then parse every file again.
-PARSER_VERSION = 3
+PARSER_VERSION = 4
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx", ".jsonl")
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024
@@ -135,7 +135,10 @@ def load_text(data: bytes) -> tuple[list[Line], dict, str]:
     return [Line(raw) for raw in decode_text(data).splitlines()], {}, ""
 
 
-_HTML_NOISE = re.compile(r"side|nav|menu|foot|breadcrumb|crumb|share|related|links|toolbar|banner|^top$|copyright", re.I)
+_HTML_NOISE = re.compile(r"side|nav|menu|foot|breadcrumb|crumb|share|related|links|toolbar|banner|^top$|copyright|"
+                         r"^source$|^info$|article-info|^meta$|pageviews|print", re.I)
+# Lines of page chrome that survive in the body of many government pages.
+_PAGE_CHROME = re.compile(r"浏览次数|阅读次数|点击量|访问量|【打印本页】|【关闭窗口】|^字号[:：]|【字体")
 _HTML_MAIN = re.compile(r"^(main|content|article|zoom|text|detail)", re.I)
 _HTML_BLOCKS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "tr", "pre", "blockquote", "dt", "dd")
 
@@ -174,7 +177,8 @@ def load_html(data: bytes) -> tuple[list[Line], dict, str]:
                 title = heading
         else:
             for part in el.get_text("\n", strip=True).splitlines():
-                lines.append(Line(part))
+                if not _PAGE_CHROME.search(part):
+                    lines.append(Line(part))
     h1 = body.find("h1")
     if h1 is not None:
         title = h1.get_text(" ", strip=True) or title

@@ -66,11 +66,12 @@ def test_gbk_text_is_decoded_and_sidecar_metadata_applies(tmp_path):
 def test_html_drops_page_furniture(tmp_path):
     path = write(tmp_path, "n.html", """<html><head><title>网页标题</title><script>alert(1)</script></head><body>
 <div id="sidebar"><h3>热点链接</h3><ul><li>12315投诉</li></ul></div>
-<div id="main"><h1>首席质量官培训通知</h1><h2>一、培训对象</h2><p>企业质量负责人。</p>
+<div id="main"><h1>首席质量官培训通知</h1><p class="source">来源：区市场监管局　浏览次数：1024</p><h2>一、培训对象</h2><p>企业质量负责人。</p>
 <table><tr><td>时间</td><td>2026年12月9日</td></tr></table></div><div class="footer">版权所有</div></body></html>""")
     [doc] = load_file(path, tmp_path)
     assert doc.meta.title == "首席质量官培训通知"
     assert "热点链接" not in doc.text and "版权所有" not in doc.text and "alert" not in doc.text
+    assert "浏览次数" not in doc.text
     assert "一、培训对象\n企业质量负责人。" in doc.text
     assert "时间 | 2026年12月9日" in doc.text
 
