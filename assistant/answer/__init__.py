@@ -11,6 +11,7 @@ from ..models import Answer, Hit, SearchFilters
 from ..search import Searcher
 from ..settings import Settings
 from .compose import OfflineComposer
+from ..tokenize import normalize_query
 from .followup import resolve
 from .intent import detect_intent
 
@@ -56,7 +57,7 @@ def stream_answer(searcher: Searcher, question: str, settings: Settings, history
     q = clean_question(question, settings.max_question_chars)
     index = searcher.index
     resolved = resolve(index, q, history)
-    intent = detect_intent(resolved)
+    intent = detect_intent(normalize_query(resolved))
     hits = passages_by_id(searcher, chunk_ids) if chunk_ids else searcher.search(resolved, RETRIEVE_K, filters)
     composer = OfflineComposer(index, settings.helpdesk_contact, settings.answer_min_coverage)
     answer: Answer | None = None

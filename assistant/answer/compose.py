@@ -14,9 +14,9 @@ from ..ingest.chunking import ARTICLE_RANK
 from ..models import Answer, Hit
 from ..store import LoadedIndex
 from ..text import split_sentences
-from ..tokenize import general_frequency, is_dictionary_word, normalize_query, synonyms, tagged_words, tokenize
+from ..tokenize import char_bigrams, general_frequency, is_dictionary_word, normalize_query, synonyms, tagged_words, tokenize
 from .citations import CitationList, is_current
-from .intent import INTENT_WORDS, LEADS, SECTION_CUES, SENTENCE_CUES
+from .intent import INTENT_WORDS, LEADS, SECTION_CUES, SENTENCE_CUES, clauses_by_intent, detect_intents
 
 # Words too common in this domain to show what a question is about.
 GENERIC = frozenset("""能办 可办 能做 申报 申请 企业 单位 政策 办理 办法 规定 文件 城阳 城阳区 青岛 青岛市 山东 山东省 区里 市里 相关 要求
@@ -29,11 +29,15 @@ OLD_CUES = re.compile(r"旧|原来|以前|之前的|废止|修订前|老办法|2
 NOT_FOUND = "未在现行政策中找到"
 _COLLOQUIAL = re.compile(r"[了吗呢吧么啥咋]|个$|^[能可要想会]")
 _FUNCTION_POS = ("c", "d", "p", "u", "r", "m", "q", "y", "e", "o", "t", "f", "z")  # conjunctions, adverbs …
+_ITEM = re.compile(r"^[（(]?[一二三四五六七八九十\d]{1,3}[)）.．、]")
 MAX_POINTS = 4
+MAX_PARTS = 4
+INTENT_TITLES = {"eligibility": "申报条件", "materials": "所需材料", "steps": "办理流程", "deadline": "时间要求",
+                 "amount": "奖补标准", "contact": "办理地点与咨询", "definition": "释义", "general": "相关规定"}
 # The policy text itself is the authority; an FAQ restates it (and may quote superseded figures).
 DOC_TYPE_PRIOR = {"政策文件": 0.05, "常见问题": -0.1}
 PRIMARY_SECTION_CUES = {
-    "eligibility": re.compile(r"条件|资格"),
+    "eligibility": re.compile(r"条件|资格(?!审)"),
     "materials": re.compile(r"材料"),
     "steps": re.compile(r"流程|程序|步骤|报名方式|报名方法|申报方式|申请方式|参与方式"),
 }
@@ -140,7 +144,7 @@ class OfflineComposer:
         citations = CitationList(self.index)
         lines: list[str] = []
         article = self._asked_article(question, hits, terms, alias)
-        block = self._list_block(intent, hits, terms, alias) if intent in LEADS and article is None else None
+        intents = detect_intents(normalize_query(question))
         if article is not None:
             doc_id, (a_start, a_end), paras = article
             rec = self.index.docs[doc_id]
@@ -148,39 +152,86 @@ class OfflineComposer:
             for s, e in paras:
                 n = citations.cite(doc_id, s, e)
                 lines.append(f"{self._strip_marker(rec.text[s:e])}[{n}]")
-        elif block is not None:
-            doc_id, heading, items = block
-            meta = self.index.docs[doc_id].meta
-            lines.append(f"根据《{meta.title}》{self._label(doc_id, heading)}，{LEADS[intent]}")
-            for i, (s, e) in enumerate(items, 1):
-                n = citations.cite(doc_id, s, e)
-                lines.append(f"{i}. {self._strip_marker(self.index.docs[doc_id].text[s:e])}[{n}]")
-            extra = [x for x in self._rank_sentences(question, intent, hits, terms, alias)
-                     if x.doc_id != doc_id or not (heading[0] <= x.start < heading[1])][:1]
-            if extra and extra[0].score >= 0.6:
-                x = extra[0]
-                n = citations.cite(x.doc_id, x.start, x.end)
-                lines.append(f"另据《{self.index.docs[x.doc_id].meta.title}》{self._label(x.doc_id, (x.start, x.end))}：{x.text}[{n}]")
+        elif len(intents) > 1:
+            # 需要什么条件、什么材料、在哪里报、什么时候截止？ — one short part per thing asked.
+            clauses = clauses_by_intent(question, intents)
+            for part in intents[:MAX_PARTS]:
+                clause = clauses.get(part, question)
+                own = question_terms(self.index, clause)
+                part_lines = self._answer_for(clause, part, hits, {**terms, **own}, alias, citations, brief=True,
+                                              specific=self._specific(clause, hits))
+                if part_lines:
+                    lines.append(f"【{INTENT_TITLES[part]}】")
+                    lines.extend(part_lines)
         else:
-            ranked = self._rank_sentences(question, intent, hits, terms, alias)
-            if not ranked:
-                return self.not_found(question, intent, hits)
-            best = self._widen(ranked[0])
-            chosen = [best] + [s for s in ranked[1:] if s.score >= 0.55 * best.score
-                               and not (best.doc_id == s.doc_id and best.start <= s.start < best.end)][: MAX_POINTS - 1]
-            meta = self.index.docs[best.doc_id].meta
-            n = citations.cite(best.doc_id, best.start, best.end)
-            lines.append(f"根据《{meta.title}》{self._label(best.doc_id, (best.start, best.end))}：{best.text}[{n}]")
-            if len(chosen) > 1:
-                lines.append("相关规定：")
-                for s in chosen[1:]:
-                    n = citations.cite(s.doc_id, s.start, s.end)
-                    title = self.index.docs[s.doc_id].meta.title
-                    lines.append(f"- 《{title}》{self._label(s.doc_id, (s.start, s.end))}：{s.text}[{n}]")
+            lines = self._answer_for(question, intent, hits, terms, alias, citations, brief=False,
+                                     specific=self._specific(question, hits))
+        if not lines:
+            return self.not_found(question, intent, hits)
         notices = citations.notices()
         text = "\n".join(lines + notices)
         return Answer(answer=text, found=True, intent=intent, citations=citations.items, question=question,
                       notices=notices)
+
+    def _specific(self, question: str, hits: list[Hit]) -> bool:
+        """Does the question ask about something narrower than the document it lands on (获过市长质量奖
+        还能报吗 on the 区长质量奖 rules)? Then it wants the sentence that says so, not the whole list.
+        Only subject words count (nouns), and a word counts as named by the title through its sub-words."""
+        title = hits[0].title.lower()
+        vocab = self.index.bm25.vocab_dict if self.index.bm25 is not None else {}
+        nouns = question_terms(self.index, question, topical_only=True)
+        alias = expansions(question)
+        return any(w >= 1.0 and coverage({t: w}, title, alias, vocab) == 0 for t, w in nouns.items())
+
+    def _answer_for(self, question: str, intent: str, hits: list[Hit], terms: dict[str, float],
+                    alias: dict[str, list[str]], citations: CitationList, brief: bool,
+                    specific: bool = False) -> list[str]:
+        """Lines answering one intent: the list under its heading (conditions, materials, steps) or the
+        best sentences for it, each cited. `brief` keeps a part of a compound question short: a part that
+        asks something specific (获过市长质量奖还能报吗) gets sentences, not the whole list; a whole
+        question that does gets the list and then the sentences that answer its specific point."""
+        lines: list[str] = []
+        block = self._list_block(intent, hits, terms, alias) if intent in LEADS and not (brief and specific) else None
+        if block is not None:
+            doc_id, heading, items = block
+            meta = self.index.docs[doc_id].meta
+            lines.append(f"根据《{meta.title}》{self._label(doc_id, heading)}，{LEADS[intent]}")
+            number = 0
+            for s, e in items:
+                text = self.index.docs[doc_id].text[s:e]
+                if self._is_heading_only(text):
+                    lines.append(f"{self._strip_marker(text)}：")  # a group inside the list (组织申报条件)
+                    number = 0
+                    continue
+                number += 1
+                n = citations.cite(doc_id, s, e)
+                lines.append(f"{number}. {self._strip_marker(text)}[{n}]")
+            if brief:
+                return lines
+            extra = [x for x in self._rank_sentences(question, intent, hits, terms, alias)
+                     if x.doc_id != doc_id or not (heading[0] <= x.start < heading[1])]
+            for x in (extra[:2] if specific else [e for e in extra[:1] if e.score >= 0.6]):
+                n = citations.cite(x.doc_id, x.start, x.end)
+                lines.append(f"另据《{self.index.docs[x.doc_id].meta.title}》{self._label(x.doc_id, (x.start, x.end))}：{x.text}[{n}]")
+            return lines
+        ranked = self._rank_sentences(question, intent, hits, terms, alias)
+        if not ranked:
+            return lines
+        best = self._widen(ranked[0])
+        limit = 1 if brief else MAX_POINTS - 1
+        chosen = [best] + [s for s in ranked[1:] if s.score >= 0.55 * best.score
+                           and not (best.doc_id == s.doc_id and best.start <= s.start < best.end)][:limit]
+        meta = self.index.docs[best.doc_id].meta
+        n = citations.cite(best.doc_id, best.start, best.end)
+        lines.append(f"根据《{meta.title}》{self._label(best.doc_id, (best.start, best.end))}：{best.text}[{n}]")
+        if len(chosen) > 1:
+            if not brief:
+                lines.append("相关规定：")
+            for s in chosen[1:]:
+                n = citations.cite(s.doc_id, s.start, s.end)
+                title = self.index.docs[s.doc_id].meta.title
+                lines.append(f"- 《{title}》{self._label(s.doc_id, (s.start, s.end))}：{s.text}[{n}]")
+        return lines
 
     # --- pieces ----------------------------------------------------------------------------------
 
@@ -218,6 +269,7 @@ class OfflineComposer:
         section_cue = SECTION_CUES.get(intent)
         top_doc = hits[0].doc_id
         ask_words = {w[-2:] for w in INTENT_WORDS.findall(normalize_query(question)) if len(w) >= 2}
+        q_grams = set(char_bigrams(normalize_query(question)))
         seen: set[tuple[str, int]] = set()
         out: list[Sentence] = []
         for rank, hit in enumerate(hits[:6], 1):
@@ -235,6 +287,8 @@ class OfflineComposer:
                 score = overlap
                 if ask_words and any(w in text for w in ask_words):
                     score += 0.25
+                if q_grams:
+                    score += 0.3 * len(q_grams & set(char_bigrams(text))) / len(q_grams)
                 if cue is not None and cue.search(text):
                     score += 0.35
                 if section_cue is not None and section_cue.search(section):
@@ -259,24 +313,32 @@ class OfflineComposer:
 
     def _widen(self, sentence: Sentence, limit: int = 240) -> Sentence:
         """The whole paragraph around the best sentence when it is short (the sentences next to it
-        usually finish the thought), and the list a sentence ending in "：" introduces."""
+        usually finish the thought); the list a sentence ending in "：" introduces; and for one item of
+        such a list, the lead-in and the whole list (符合下列条件：（一）…（二）…)."""
         rec = self.index.docs[sentence.doc_id]
         lines = rec.lines
-        for i, (s, e) in enumerate(lines):
-            if s <= sentence.start < e + 1:
-                if e - s > limit:
-                    return sentence
-                end = e
-                if rec.text[s:e].rstrip().endswith(("：", ":")):
-                    for s2, e2 in lines[i + 1:]:
-                        if e2 - s > limit * 2 or not re.match(r"^[（(]?[一二三四五六七八九十\d]{1,3}[)）.．、]", rec.text[s2:e2]):
-                            break
-                        end = e2
-                if (s, end) == (sentence.start, sentence.end):
-                    return sentence
-                text = self._strip_marker(rec.text[s:end])
-                return Sentence(sentence.doc_id, s, end, text, sentence.hit_rank, sentence.section, sentence.score)
-        return sentence
+        i = next((k for k, (s, e) in enumerate(lines) if s <= sentence.start < e + 1), None)
+        if i is None or lines[i][1] - lines[i][0] > limit:
+            return sentence
+        first = last = i
+        if _ITEM.match(rec.text[lines[i][0]:lines[i][1]]):
+            lead = i - 1
+            while lead >= 0 and _ITEM.match(rec.text[lines[lead][0]:lines[lead][1]]):
+                lead -= 1
+            if lead >= 0 and rec.text[lines[lead][0]:lines[lead][1]].rstrip().endswith(("：", ":")) \
+                    and lines[i][1] - lines[lead][0] <= limit * 3:
+                first = lead
+        if rec.text[lines[first][0]:lines[first][1]].rstrip().endswith(("：", ":")):
+            last = max(last, first)
+            for k in range(first + 1, len(lines)):
+                if not _ITEM.match(rec.text[lines[k][0]:lines[k][1]]) or lines[k][1] - lines[first][0] > limit * 3:
+                    break
+                last = k
+        s, end = lines[first][0], lines[last][1]
+        if (s, end) == (sentence.start, sentence.end):
+            return sentence
+        return Sentence(sentence.doc_id, s, end, self._strip_marker(rec.text[s:end]), sentence.hit_rank,
+                        sentence.section, sentence.score)
 
     def _asked_article(self, question: str, hits: list[Hit], terms: dict[str, float],
                        alias: dict[str, list[str]]) -> tuple[str, tuple[int, int], list[tuple[int, int]]] | None:
@@ -310,6 +372,9 @@ class OfflineComposer:
                 label = entry.path.rsplit(" > ", 1)[-1]
                 if not cue.search(label) or entry.end - entry.start > 2500:
                     continue
+                if entry.rank < ARTICLE_RANK and any(o.rank == ARTICLE_RANK and entry.start <= o.start < entry.end
+                                                     for o in rec.outline):
+                    continue  # a chapter of articles is not one list: the best article is found by sentence
                 items = [(s, e) for s, e in rec.lines if entry.start <= s and e <= entry.end and e > s]
                 if entry.rank != ARTICLE_RANK and items and items[0][0] == entry.start and len(items) > 1:
                     items = items[1:]  # the heading line itself is not an item

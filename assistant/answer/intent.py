@@ -21,7 +21,7 @@ QUESTION_CUES: tuple[tuple[str, re.Pattern], ...] = (
 SECTION_CUES: dict[str, re.Pattern] = {
     "materials": re.compile(r"材料|提交|附件|所需"),
     "steps": re.compile(r"流程|程序|步骤|办理方式|申报方式|报名方式|报名方法|申请方式|参与方式|评审|办理环节"),
-    "eligibility": re.compile(r"条件|资格|对象|范围|要求|基本条件"),
+    "eligibility": re.compile(r"条件|资格(?!审)|对象|范围|要求"),
     "deadline": re.compile(r"时间|时限|期限|截止|安排|周期"),
     "amount": re.compile(r"奖励|补贴|资助|标准|支持|扶持|奖补"),
     "contact": re.compile(r"联系|咨询|地点|方式|受理|窗口"),
@@ -58,3 +58,30 @@ def detect_intent(question: str) -> str:
 def intent_phrase(question: str) -> str:
     """The intent words of a question ('要什么条件'), reused when a follow-up changes only the topic."""
     return " ".join(m.group(0) for m in INTENT_WORDS.finditer(question))
+
+
+def detect_intents(question: str) -> list[str]:
+    """Every distinct thing a compound question asks, in the order it asks them
+    (需要什么条件、什么材料、在哪里报 -> eligibility, materials, contact); one entry for a simple question."""
+    found: dict[str, int] = {}
+    for name, pattern in QUESTION_CUES:
+        m = pattern.search(question)
+        if m and name not in found:
+            found[name] = m.start()
+    if len(found) <= 1 or not re.search(r"[？?，,、；;]|还有|以及|和", question.strip().rstrip("？?。")):
+        return [detect_intent(question)]
+    return sorted(found, key=found.get)
+
+
+_CLAUSE = re.compile(r"[^？?，,、；;。！!]+")
+
+
+def clauses_by_intent(question: str, intents: list[str]) -> dict[str, str]:
+    """The clause of a compound question in which each intent is asked (多久评一次 for deadline)."""
+    out: dict[str, str] = {}
+    for m in _CLAUSE.finditer(question):
+        clause = m.group(0).strip()
+        for name, pattern in QUESTION_CUES:
+            if name in intents and name not in out and pattern.search(clause):
+                out[name] = clause
+    return out

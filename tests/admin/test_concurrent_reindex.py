@@ -41,7 +41,7 @@ def test_chat_during_reindex_has_zero_failures(admin_settings, service_factory):
     # Real work for the build: a new document (parse + embed) and a retired one (parse again).
     tag = unique_tag()
     r = admin.post("/api/admin/documents",
-                   files={"files": (f"{tag}办法.md", policy_text(tag, 30).encode("utf-8"), "text/markdown")})
+                   files={"files": (f"{tag}办法.md", policy_text(tag, 60).encode("utf-8"), "text/markdown")})
     assert r.status_code == 201, r.text
     new_doc = r.json()["documents"][0]
     ip = next(d for d in admin.get("/api/admin/documents").json()["documents"] if d["source"] == IP_DOC)
