@@ -177,11 +177,11 @@ class OfflineComposer:
         """Does the question ask about something narrower than the document it lands on (获过市长质量奖
         还能报吗 on the 区长质量奖 rules)? Then it wants the sentence that says so, not the whole list.
         Only subject words count (nouns), and a word counts as named by the title through its sub-words."""
-        title = hits[0].title.lower()
+        titles = " ".join(h.title for h in hits[:3]).lower()
         vocab = self.index.bm25.vocab_dict if self.index.bm25 is not None else {}
         nouns = question_terms(self.index, question, topical_only=True)
         alias = expansions(question)
-        return any(w >= 1.0 and coverage({t: w}, title, alias, vocab) == 0 for t, w in nouns.items())
+        return any(w >= 1.0 and coverage({t: w}, titles, alias, vocab) == 0 for t, w in nouns.items())
 
     def _answer_for(self, question: str, intent: str, hits: list[Hit], terms: dict[str, float],
                     alias: dict[str, list[str]], citations: CitationList, brief: bool,
@@ -191,7 +191,9 @@ class OfflineComposer:
         asks something specific (获过市长质量奖还能报吗) gets sentences, not the whole list; a whole
         question that does gets the list and then the sentences that answer its specific point."""
         lines: list[str] = []
-        block = self._list_block(intent, hits, terms, alias) if intent in LEADS and not (brief and specific) else None
+        topics = set(question_terms(self.index, question, topical_only=True))
+        block = (self._list_block(intent, hits, terms, alias, topics)
+                 if intent in LEADS and not (brief and specific) else None)
         if block is not None:
             doc_id, heading, items = block
             meta = self.index.docs[doc_id].meta
@@ -357,17 +359,20 @@ class OfflineComposer:
                     return doc_id, (entry.start, entry.end), paras[:MAX_LIST_ITEMS]
         return None
 
-    def _list_block(self, intent: str, hits: list[Hit], terms: dict[str, float],
-                    alias: dict[str, list[str]]) -> tuple[str, tuple[int, int], list[tuple[int, int]]] | None:
+    def _list_block(self, intent: str, hits: list[Hit], terms: dict[str, float], alias: dict[str, list[str]],
+                    question_topics: set[str] | frozenset = frozenset()) -> tuple[str, tuple[int, int], list[tuple[int, int]]] | None:
         """The list under the heading that answers this intent (申报条件, 申报材料, 办理流程…) in the most
         relevant document: (doc_id, (start, end) of the section, item spans)."""
         cue = SECTION_CUES[intent]
         primary = PRIMARY_SECTION_CUES[intent]
         docs = list(dict.fromkeys(h.doc_id for h in hits[:4]))
+        nouns = {t: w for t, w in terms.items() if t in question_topics}
         best = None
         for doc_rank, doc_id in enumerate(docs):
             rec = self.index.docs[doc_id]
             doc_cover = coverage(terms, rec.meta.title.lower(), alias) if terms else 0.0
+            if nouns and coverage(nouns, rec.meta.title.lower(), alias) < 0.3:
+                continue  # a list from a document about something else answers nothing (CQO ≠ 标准化试点)
             for entry in rec.outline:
                 label = entry.path.rsplit(" > ", 1)[-1]
                 if not cue.search(label) or entry.end - entry.start > 2500:

@@ -121,3 +121,15 @@ def test_ask_cli_json_contract_and_batch(shipped_index):
     assert set(rows[0]) >= {"answer", "found", "intent", "citations"}
     fields = {"n", "doc_id", "source", "title", "doc_number", "section", "quote", "start", "end", "status"}
     assert rows[0]["citations"] and all(fields <= set(c) for c in rows[0]["citations"])
+
+
+def test_compound_question_is_answered_part_by_part(engine):
+    a = engine.ask("我们公司能不能申报青岛优品？需要什么条件、什么材料、在哪里报、什么时候截止？")
+    assert a.found
+    parts = [ln for ln in a.answer.splitlines() if ln.startswith("【")]
+    assert parts == ["【申报条件】", "【所需材料】", "【办理地点与咨询】", "【时间要求】"]
+    assert "2000万元" in a.answer and "2027年1月15日" in a.answer
+    # citations stay numbered once across the parts
+    assert [c.n for c in a.citations] == list(range(1, len(a.citations) + 1))
+    specific = engine.ask("区长质量奖奖多少钱？多久评一次？获过市长质量奖还能报吗？")
+    assert "50万元" in specific.answer and "市长质量奖满5年" in specific.answer
