@@ -18,7 +18,8 @@ from .ingest.chunking import Chunker
 from .ingest.loaders import PARSER_VERSION, LoadError, file_digest, is_document_file, load_file
 from .models import Chunk
 from .settings import Settings
-from .store import COLLECTION, DocRecord, builds_dir, chroma_client, context_text, current_build_dir, set_current
+from .store import (COLLECTION, DocRecord, builds_dir, chroma_client, context_text, current_build_dir, set_current,
+                    vector_store_for)
 from .tokenize import lexical_tokens
 
 log = logging.getLogger(__name__)
@@ -181,8 +182,9 @@ def _build(corpus_dirs: list[Path], index_dir: Path, settings: Settings, progres
         set_current(index_dir, report.build_id)
     except BaseException:
         shutil.rmtree(build_dir, ignore_errors=True)
+        _drop_server_collections(settings.chroma_url, keep=_finished_builds(index_dir))
         raise
-    _prune(index_dir, report.build_id)
+    _prune(index_dir, report.build_id, settings.chroma_url)
     report.documents, report.chunks = len(docs), len(chunks)
     report.seconds = time.perf_counter() - started
     return report
@@ -213,9 +215,10 @@ def _write_build(build_dir: Path, docs: list[DocRecord], chunks: list[Chunk], ma
     report.timings["embed"] = time.perf_counter() - t
 
     t = time.perf_counter()
+    store = vector_store_for(report.build_id, settings.chroma_url)
     if chunks:
-        client = chroma_client(build_dir / "chroma")
-        collection = client.get_or_create_collection(COLLECTION, embedding_function=None,
+        client = chroma_client(build_dir / "chroma", settings.chroma_url)
+        collection = client.get_or_create_collection(store["collection"], embedding_function=None,
                                                      metadata={"hnsw:space": "cosine"})
         for i in range(0, len(chunks), 2000):
             part = chunks[i:i + 2000]
@@ -245,6 +248,7 @@ def _write_build(build_dir: Path, docs: list[DocRecord], chunks: list[Chunk], ma
         "build_id": report.build_id,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "embedding_model": embeddings.model_key,
+        "vector_store": store,
         "chunking": chunk_config,
         "files": manifest_files,
         "documents": len(docs),
@@ -256,12 +260,36 @@ def _write_build(build_dir: Path, docs: list[DocRecord], chunks: list[Chunk], ma
     tmp.replace(build_dir / "manifest.json")
 
 
-def _prune(index_dir: Path, current: str) -> None:
-    """Remove incomplete builds and all but the newest finished ones (the previous build stays for
-    readers that still hold it)."""
+def _finished_builds(index_dir: Path) -> set[str]:
     root = builds_dir(index_dir)
-    finished = sorted(p for p in root.iterdir() if (p / "manifest.json").exists())
+    return {p.name for p in root.iterdir() if (p / "manifest.json").exists()} if root.exists() else set()
+
+
+def _prune(index_dir: Path, current: str, chroma_url: str = "") -> None:
+    """Remove incomplete builds and all but the newest finished ones (the previous build stays for
+    readers that still hold it), with their collections on a shared Chroma server."""
+    root = builds_dir(index_dir)
+    # Newest by when their manifest was written: names sort by second only.
+    finished = sorted((p for p in root.iterdir() if (p / "manifest.json").exists()),
+                      key=lambda p: (p / "manifest.json").stat().st_mtime_ns)
     keep = {p.name for p in finished[-KEEP_BUILDS:]} | {current}
     for path in root.iterdir():
         if path.name not in keep:
             shutil.rmtree(path, ignore_errors=True)
+    _drop_server_collections(chroma_url, keep)
+
+
+def _drop_server_collections(chroma_url: str, keep: set[str]) -> None:
+    """Best effort: a collection on the server that no kept build names is garbage (an old or a
+    crashed build); the next build tries again if the server is unreachable now."""
+    if not chroma_url:
+        return
+    try:
+        client = chroma_client(Path("."), chroma_url)
+        wanted = {vector_store_for(b, chroma_url)["collection"] for b in keep}
+        for col in client.list_collections():
+            name = col if isinstance(col, str) else col.name
+            if name.startswith(f"{COLLECTION}_") and name not in wanted:
+                client.delete_collection(name)
+    except Exception as exc:  # the index itself is fine; only cleanup is postponed
+        log.warning("could not prune Chroma server collections: %s", exc)

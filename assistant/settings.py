@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     corpus_dirs: list[Path] = Field(default_factory=lambda: [PROJECT_ROOT / "corpus"])
     index_dir: Path = PROJECT_ROOT / "index"
     data_dir: Path = PROJECT_ROOT / "data"
+    # A `chroma run` server shared by several workers or machines (e.g. http://127.0.0.1:8001);
+    # empty = embedded Chroma inside each build folder.
+    chroma_url: str = ""
     # Embedding cache (SQLite); empty = <index_dir>/cache. Builds that share it never embed a text twice.
     embedding_cache: Path | None = None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from urllib.parse import urlparse
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,11 +60,31 @@ def context_text(meta: DocumentMeta, chunk: Chunk) -> str:
     return f"{head}\n{chunk.text}"
 
 
-def chroma_client(path: Path):
+def chroma_client(path: Path, url: str = ""):
+    """Embedded Chroma under the build folder, or a `chroma run` server (several workers or machines
+    sharing one vector store) when a URL is configured."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+    settings = ChromaSettings(anonymized_telemetry=False)
+    if url:
+        parsed = urlparse(url)
+        return chromadb.HttpClient(host=parsed.hostname or "127.0.0.1", port=parsed.port or 8000,
+                                   ssl=parsed.scheme == "https", settings=settings)
+    return chromadb.PersistentClient(path=str(path), settings=settings)
+
+
+def vector_store_for(build_id: str, url: str) -> dict:
+    """Where a build keeps its vectors: its own folder, or its own collection on the shared server
+    (one collection per build, so a new build never disturbs the one being served)."""
+    if url:
+        return {"kind": "server", "url": url, "collection": f"{COLLECTION}_{build_id}"}
+    return {"kind": "embedded", "collection": COLLECTION}
+
+
+def open_collection(build: Path, store: dict):
+    client = chroma_client(build / "chroma", store.get("url", "") if store.get("kind") == "server" else "")
+    return client.get_collection(store["collection"], embedding_function=None)
 
 
 @dataclass
@@ -123,7 +144,8 @@ class LoadedIndex:
         with open(build / "chunks.jsonl", encoding="utf-8") as fh:
             chunks = [Chunk(**json.loads(line)) for line in fh]
         bm25 = bm25s.BM25.load(str(build / "bm25")) if chunks else None
-        collection = chroma_client(build / "chroma").get_collection(COLLECTION, embedding_function=None) if chunks else None
+        store = manifest.get("vector_store", {"kind": "embedded", "collection": COLLECTION})
+        collection = open_collection(build, store) if chunks else None
         index = cls(build_dir=build, manifest=manifest, docs=docs, chunks=chunks, bm25=bm25, collection=collection)
         index.chunk_pos = {c.chunk_id: i for i, c in enumerate(chunks)}
         for i, c in enumerate(chunks):
