@@ -18,8 +18,8 @@ from .ingest.chunking import Chunker
 from .ingest.loaders import PARSER_VERSION, LoadError, file_digest, is_document_file, load_file
 from .models import Chunk
 from .settings import Settings
-from .store import (COLLECTION, DocRecord, builds_dir, chroma_client, context_text, current_build_dir, set_current,
-                    vector_store_for)
+from .store import (COLLECTION, DocRecord, builds_dir, chroma_client, context_text, current_build_dir, read_build,
+                    set_current, vector_store_for)
 from .tokenize import lexical_tokens
 
 log = logging.getLogger(__name__)
@@ -84,17 +84,10 @@ def _read_previous(index_dir: Path) -> tuple[dict, dict[str, DocRecord], dict[st
     build = current_build_dir(index_dir)
     if build is None:
         return {}, {}, {}
-    manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
-    docs: dict[str, DocRecord] = {}
-    with open(build / "docs.jsonl", encoding="utf-8") as fh:
-        for line in fh:
-            rec = DocRecord.from_json(json.loads(line))
-            docs[rec.meta.doc_id] = rec
+    manifest, docs, chunk_list = read_build(build)
     chunks: dict[str, list[Chunk]] = {}
-    with open(build / "chunks.jsonl", encoding="utf-8") as fh:
-        for line in fh:
-            c = Chunk(**json.loads(line))
-            chunks.setdefault(c.doc_id, []).append(c)
+    for c in chunk_list:
+        chunks.setdefault(c.doc_id, []).append(c)
     return manifest, docs, chunks
 
 

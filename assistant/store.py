@@ -9,13 +9,13 @@ index_dir/
 from __future__ import annotations
 
 import json
-import os
 from urllib.parse import urlparse
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from .fileio import write_atomic
 from .ingest.chunking import OutlineEntry, section_at
 from .models import Chunk, DocumentMeta
 
@@ -40,18 +40,8 @@ def current_build_dir(index_dir: Path) -> Path | None:
 
 
 def set_current(index_dir: Path, build_id: str) -> None:
-    """Point CURRENT at a finished build: write aside, fsync, rename (atomic on POSIX)."""
-    tmp = index_dir / f"CURRENT.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(build_id)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, index_dir / "CURRENT")
-    fd = os.open(index_dir, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    """Point CURRENT at a finished build: written aside and renamed over (atomic on POSIX)."""
+    write_atomic(index_dir / "CURRENT", build_id.encode("utf-8"))
 
 
 def context_text(meta: DocumentMeta, chunk: Chunk) -> str:
@@ -107,6 +97,19 @@ class DocRecord:
                    outline=[OutlineEntry(*o) for o in data["outline"]], lines=[tuple(x) for x in data["lines"]])
 
 
+def read_build(build: Path) -> tuple[dict, dict[str, DocRecord], list[Chunk]]:
+    """The manifest, documents and chunks a finished build holds."""
+    manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    docs: dict[str, DocRecord] = {}
+    with open(build / "docs.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            rec = DocRecord.from_json(json.loads(line))
+            docs[rec.meta.doc_id] = rec
+    with open(build / "chunks.jsonl", encoding="utf-8") as fh:
+        chunks = [Chunk(**json.loads(line)) for line in fh]
+    return manifest, docs, chunks
+
+
 @dataclass
 class LoadedIndex:
     """Everything search needs, read from one build; immutable once loaded (swapped whole)."""
@@ -135,14 +138,7 @@ class LoadedIndex:
     def open_build(cls, build: Path) -> "LoadedIndex":
         import bm25s
 
-        manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
-        docs: dict[str, DocRecord] = {}
-        with open(build / "docs.jsonl", encoding="utf-8") as fh:
-            for line in fh:
-                rec = DocRecord.from_json(json.loads(line))
-                docs[rec.meta.doc_id] = rec
-        with open(build / "chunks.jsonl", encoding="utf-8") as fh:
-            chunks = [Chunk(**json.loads(line)) for line in fh]
+        manifest, docs, chunks = read_build(build)
         bm25 = bm25s.BM25.load(str(build / "bm25")) if chunks else None
         store = manifest.get("vector_store", {"kind": "embedded", "collection": COLLECTION})
         collection = open_collection(build, store) if chunks else None

@@ -18,16 +18,15 @@ import fcntl
 import hashlib
 import json
 import logging
-import os
 import re
 import time
-import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 import yaml
 
+from ..fileio import write_atomic
 from ..db import Database
 from ..ingest.loaders import LoadError, decode_text, file_digest, load_file, sidecar_path, split_front_matter
 from ..models import STATUSES
@@ -42,32 +41,6 @@ FOLDER_FOR_TYPE = {"政策文件": "policies", "工作方案": "policies", "申�
                    "常见问题": "faq"}
 _FOLDER_RE = re.compile(r"^[A-Za-z0-9\u4e00-\u9fff][A-Za-z0-9_\-\u4e00-\u9fff]{0,39}$")
 SEED_KEY = "library_seed"
-
-
-# --- durable file writes -----------------------------------------------------------------------
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write aside (a dot-name the indexer ignores), fsync, rename over, fsync the folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".tmp-{uuid.uuid4().hex}"
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
 
 
 class BlobStore:

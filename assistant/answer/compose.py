@@ -266,7 +266,6 @@ class OfflineComposer:
 
     def _rank_sentences(self, question: str, intent: str, hits: list[Hit], terms: dict[str, float],
                         alias: dict[str, list[str]]) -> list[Sentence]:
-        total = sum(terms.values()) or 1.0
         cue = SENTENCE_CUES.get(intent)
         section_cue = SECTION_CUES.get(intent)
         top_doc = hits[0].doc_id

@@ -71,7 +71,11 @@ def test_chat_during_reindex_has_zero_failures(admin_settings, service_factory):
     second = admin.post("/api/admin/index/jobs")
     assert second.status_code == 409
     assert second.json()["error"]["message"].startswith("还有一个索引任务正在进行")
-    with pytest.raises(IndexBusy, match="另一个索引任务正在进行"):  # a build from another process (like the CLI)
+    # Once the job is building (it holds the build lock from its first progress report on), a build from
+    # another process (like the CLI) is refused too. Waiting for that avoids racing the job's thread.
+    while admin.get("/api/admin/index/jobs/current").json()["job"]["stage"] == "queued":
+        time.sleep(0.05)
+    with pytest.raises(IndexBusy, match="另一个索引任务正在进行"):
         build_index([admin_settings.library_dir], admin_settings.index_dir, admin_settings)
 
     stages = set()
