@@ -31,37 +31,14 @@
 
   const el = QPA.el;  // shared with the chat pages: text only, never HTML
 
-  class ApiErr extends Error {
-    constructor(status, body) {
-      const err = (body && body.error) || {};
-      super(err.message || `请求失败（${status}）`);
-      this.status = status;
-      this.code = err.code || `http_${status}`;
-      this.body = body;
-    }
-  }
-
+  /** The shared API helper, with the admin verbs; a 401 (expired sign-in) brings back the sign-in form. */
   async function api(method, path, body) {
-    const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
-    if (body instanceof FormData) init.body = body;
-    else if (body !== undefined) {
-      init.headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
-    }
-    let response;
     try {
-      response = await fetch(path, init);
-    } catch (e) {
-      throw new ApiErr(0, { error: { message: "无法连接服务器，请检查网络后重试" } });
-    }
-    let data = null;
-    try { data = await response.json(); } catch (e) { data = null; }
-    if (!response.ok) {
-      const err = new ApiErr(response.status, data);
-      if (response.status === 401 && path !== "/api/admin/login") showSignin(err.message);
+      return await QPA.api(path, body, { method });
+    } catch (err) {
+      if (err.status === 401 && path !== "/api/admin/login") showSignin(err.message);
       throw err;
     }
-    return data;
   }
 
   function show(node, text) {

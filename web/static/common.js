@@ -29,12 +29,17 @@ const QPA = (() => {
       super(err.message || `请求失败（${status}）`);
       this.status = status;
       this.code = err.code || "http_" + status;
+      this.body = body;
     }
   }
 
+  /** JSON API call: GET without a body, POST with one unless options.method says otherwise; a FormData
+   *  body is sent as multipart. Failures throw ApiError with the service's Chinese message. */
   async function api(path, body, options = {}) {
-    const init = { method: body === undefined ? "GET" : "POST", headers: { Accept: "application/json" }, ...options };
-    if (body !== undefined) {
+    const init = { method: body === undefined ? "GET" : "POST", credentials: "same-origin", ...options,
+                   headers: { Accept: "application/json" } };
+    if (body instanceof FormData) init.body = body;
+    else if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
     }
