@@ -6,7 +6,6 @@ ncp-policies questions (docs/benchmarks.md): the scores carry how much better th
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
@@ -17,10 +16,10 @@ from langchain_core.embeddings import Embeddings
 from .models import Hit, SearchFilters
 from .settings import Settings
 from .store import LoadedIndex, context_text
+from .text import ARTICLE_NUMBER
 from .tokenize import normalize_query, query_tokens
 
 
-ARTICLE = re.compile(r"第[一二三四五六七八九十百零〇]+条")
 ARTICLE_BOOST = 0.5
 
 
@@ -100,7 +99,7 @@ class Searcher:
             for rank, (pos, score) in enumerate(dense, 1):
                 fused[pos] += (1 - p.lexical_weight) * (score - lo) / (hi - lo + 1e-9)
                 ranks[pos]["dense"] = rank
-        article = ARTICLE.search(q)
+        article = ARTICLE_NUMBER.search(q)
         if article:
             # "第十四条说了什么": the chunk that holds the named article is what was asked for.
             label = article.group(0)

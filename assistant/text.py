@@ -39,6 +39,8 @@ def normalize_document_text(text: str) -> str:
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 CN_NUMERAL = "零〇一二两三四五六七八九十百千"
+# An article number as statutes write it (第十四条); questions are normalized to this form first.
+ARTICLE_NUMBER = re.compile(r"第[一二三四五六七八九十百零〇]+条")
 
 
 def cn_to_int(s: str) -> int | None:

@@ -75,6 +75,12 @@ class _Context:
         self.library.ensure_seeded(self.settings.corpus_dirs)  # a first `docs add` must not hide the shipped corpus
         self.actor = getattr(args, "actor", None) or f"cli:{getpass.getuser()}"
 
+    def __enter__(self) -> "_Context":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     def close(self) -> None:
         self.db.close()
 
@@ -118,8 +124,7 @@ def _reindex_after(ctx: _Context, args: argparse.Namespace) -> int:
 def cmd_add(args: argparse.Namespace) -> int:
     from .uploads import check_upload
 
-    ctx = _Context(args)
-    try:
+    with _Context(args) as ctx:
         meta = _metadata_from_args(args)
         if len(args.files) > 1 and "title" in meta:
             print("--title 只能用于单个文件", file=sys.stderr)
@@ -143,35 +148,26 @@ def cmd_add(args: argparse.Namespace) -> int:
         for doc in docs:
             print(("已替换 " if args.replace else "已添加 ") + _line(doc))
         return _reindex_after(ctx, args)
-    finally:
-        ctx.close()
 
 
 def cmd_status(args: argparse.Namespace, status: str) -> int:
-    ctx = _Context(args)
-    try:
+    with _Context(args) as ctx:
         for ref in args.sources:
             doc = ctx.library.set_status(ctx.library.resolve(ref), status, ctx.actor, note=getattr(args, "note", "") or "")
             print(("已废止 " if status == "已废止" else "已恢复为现行 ") + _line(doc))
         return _reindex_after(ctx, args)
-    finally:
-        ctx.close()
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    ctx = _Context(args)
-    try:
+    with _Context(args) as ctx:
         for ref in args.sources:
             doc = ctx.library.delete_document(ctx.library.resolve(ref), ctx.actor)
             print("已删除（历史版本仍保留）" + _line(doc))
         return _reindex_after(ctx, args)
-    finally:
-        ctx.close()
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    ctx = _Context(args)
-    try:
+    with _Context(args) as ctx:
         docs = ctx.library.list_documents(status=args.status, program=args.program, date_from=args.date_from,
                                           date_to=args.date_to, q=args.q, include_deleted=args.deleted)
         if args.json:
@@ -181,13 +177,10 @@ def cmd_list(args: argparse.Namespace) -> int:
                 print(_line(doc))
             print(f"共 {len(docs)} 个文档", file=sys.stderr)
         return 0
-    finally:
-        ctx.close()
 
 
 def cmd_versions(args: argparse.Namespace) -> int:
-    ctx = _Context(args)
-    try:
+    with _Context(args) as ctx:
         doc = ctx.library.get_document(ctx.library.resolve(args.source))
         print(_line(doc))
         for v in doc["history"]:
@@ -196,21 +189,16 @@ def cmd_versions(args: argparse.Namespace) -> int:
             print(f"  v{v['version']} [{v['status']}]{link} {v['filename']} {v['size']} 字节 {when} {v['created_by']} "
                   f"sha256:{v['sha256'][:12]}")
         return 0
-    finally:
-        ctx.close()
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    ctx = _Context(args)
-    try:
+    with _Context(args) as ctx:
         log = ctx.library.audit_log(limit=args.limit)
         for item in log["items"]:
             when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(item["at"]))
             version = f" v{item['version']}" if item["version"] else ""
             print(f"{when} {item['actor']} {item['action']} {item['source']}{version} {item['title']}")
         return 0
-    finally:
-        ctx.close()
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ..ingest.chunking import ARTICLE_RANK
 from ..models import Answer, Hit
 from ..store import LoadedIndex
-from ..text import split_sentences
+from ..text import ARTICLE_NUMBER, split_sentences
 from ..tokenize import char_bigrams, general_frequency, is_dictionary_word, normalize_query, synonyms, tagged_words, tokenize
 from .citations import CitationList, is_current
 from .intent import INTENT_WORDS, LEADS, SECTION_CUES, SENTENCE_CUES, clauses_by_intent, detect_intents
@@ -24,7 +24,6 @@ GENERIC = frozenset("""能办 可办 能做 申报 申请 企业 单位 政策 �
 公司 项目 有关 进行 开展 内容 主要 给 能 要 吗 呢 的 了 么 啥 咋 该 其 它 那 这 还 有 没有 还有 另外 那么 这个 那个 以及
 时候 时间 最多 最少 最高 最低 一共 总共 大概 大约 现在 今年 明年 去年 目前 已经 还能 能够 得到 拿到 多少钱 几个 哪儿 哪家 咱 您好 你好
 谢谢 麻烦 想问 了解 知道 具体操作 操作 办 报 领 拿""".split())
-ARTICLE_ASKED = re.compile(r"第[一二三四五六七八九十百零〇]+条")
 OLD_CUES = re.compile(r"旧|原来|以前|之前的|废止|修订前|老办法|20(?:1\d)年版|2019")
 NOT_FOUND = "未在现行政策中找到"
 _COLLOQUIAL = re.compile(r"[了吗呢吧么啥咋]|个$|^[能可要想会]")
@@ -158,14 +157,12 @@ class OfflineComposer:
             for part in intents[:MAX_PARTS]:
                 clause = clauses.get(part, question)
                 own = question_terms(self.index, clause)
-                part_lines = self._answer_for(clause, part, hits, {**terms, **own}, alias, citations, brief=True,
-                                              specific=self._specific(clause, hits))
+                part_lines = self._answer_for(clause, part, hits, {**terms, **own}, alias, citations, brief=True)
                 if part_lines:
                     lines.append(f"【{INTENT_TITLES[part]}】")
                     lines.extend(part_lines)
         else:
-            lines = self._answer_for(question, intent, hits, terms, alias, citations, brief=False,
-                                     specific=self._specific(question, hits))
+            lines = self._answer_for(question, intent, hits, terms, alias, citations, brief=False)
         if not lines:
             return self.not_found(question, intent, hits)
         notices = citations.notices()
@@ -173,26 +170,25 @@ class OfflineComposer:
         return Answer(answer=text, found=True, intent=intent, citations=citations.items, question=question,
                       notices=notices)
 
-    def _specific(self, question: str, hits: list[Hit]) -> bool:
+    def _specific(self, question: str, nouns: dict[str, float], hits: list[Hit]) -> bool:
         """Does the question ask about something narrower than the document it lands on (获过市长质量奖
         还能报吗 on the 区长质量奖 rules)? Then it wants the sentence that says so, not the whole list.
         Only subject words count (nouns), and a word counts as named by the title through its sub-words."""
         titles = " ".join(h.title for h in hits[:3]).lower()
         vocab = self.index.bm25.vocab_dict if self.index.bm25 is not None else {}
-        nouns = question_terms(self.index, question, topical_only=True)
         alias = expansions(question)
         return any(w >= 1.0 and coverage({t: w}, titles, alias, vocab) == 0 for t, w in nouns.items())
 
     def _answer_for(self, question: str, intent: str, hits: list[Hit], terms: dict[str, float],
-                    alias: dict[str, list[str]], citations: CitationList, brief: bool,
-                    specific: bool = False) -> list[str]:
+                    alias: dict[str, list[str]], citations: CitationList, brief: bool) -> list[str]:
         """Lines answering one intent: the list under its heading (conditions, materials, steps) or the
         best sentences for it, each cited. `brief` keeps a part of a compound question short: a part that
         asks something specific (获过市长质量奖还能报吗) gets sentences, not the whole list; a whole
         question that does gets the list and then the sentences that answer its specific point."""
         lines: list[str] = []
-        topics = set(question_terms(self.index, question, topical_only=True))
-        block = (self._list_block(intent, hits, terms, alias, topics)
+        nouns = question_terms(self.index, question, topical_only=True)
+        specific = self._specific(question, nouns, hits)
+        block = (self._list_block(intent, hits, terms, alias, set(nouns))
                  if intent in LEADS and not (brief and specific) else None)
         if block is not None:
             doc_id, heading, items = block
@@ -260,7 +256,7 @@ class OfflineComposer:
             return ""
         parts = path.split(" > ")
         for part in parts:
-            if ARTICLE_ASKED.match(part):
+            if ARTICLE_NUMBER.match(part):
                 return part
         return parts[-1]
 
@@ -344,7 +340,7 @@ class OfflineComposer:
     def _asked_article(self, question: str, hits: list[Hit], terms: dict[str, float],
                        alias: dict[str, list[str]]) -> tuple[str, tuple[int, int], list[tuple[int, int]]] | None:
         """第十条说了什么: the named article of the document the question is about, paragraph by paragraph."""
-        m = ARTICLE_ASKED.search(normalize_query(question))
+        m = ARTICLE_NUMBER.search(normalize_query(question))
         if not m:
             return None
         label = m.group(0)
