@@ -134,7 +134,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from .admin.cli import prepare_library
     from .indexer import build_index
-    from .server.app import create_app
     from .store import current_build_dir
 
     settings = _settings(args)
@@ -148,9 +147,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(report.summary(), file=sys.stderr)
     host = args.host or settings.host
     port = args.port or settings.port
-    print(f"质量政策助手已启动：http://{host}:{port}", file=sys.stderr)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    workers = max(1, args.workers or settings.workers)
+    print(f"质量政策助手已启动：http://{host}:{port}" + (f"（{workers} 个工作进程）" if workers > 1 else ""),
+          file=sys.stderr)
+    app_args, app_kwargs = _serve_app(settings, workers)
+    uvicorn.run(*app_args, **app_kwargs, host=host, port=port, log_level="warning", workers=workers,
+                **proxy_options(settings))
     return 0
+
+
+def proxy_options(settings: Settings) -> dict:
+    """uvicorn believes X-Forwarded-For/-Proto only from settings.trusted_proxies (uvicorn's own default
+    trusts loopback, which let any local client pick its address and dodge the sign-in throttle)."""
+    trusted = settings.trusted_proxies.strip()
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or None}
+
+
+def _serve_app(settings: Settings, workers: int) -> tuple[list, dict]:
+    """One worker: the app object. Several: uvicorn starts each worker from the factory, which reads the
+    settings from the environment, so the command-line paths are passed on there."""
+    from .server.app import create_app
+
+    if workers == 1:
+        return [create_app(settings)], {}
+    os.environ["ASSISTANT_INDEX_DIR"] = str(Path(settings.index_dir).resolve())
+    os.environ["ASSISTANT_DATA_DIR"] = str(Path(settings.data_dir).resolve())
+    os.environ["ASSISTANT_CORPUS_DIRS"] = json.dumps([str(Path(c).resolve()) for c in settings.corpus_dirs])
+    return ["assistant.server.app:create_app"], {"factory": True}
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -192,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", help="索引目录")
     p.add_argument("--corpus", action="append", help="语料目录（首次建索引用）")
     p.add_argument("--data", help="数据目录（反馈、会话、审计日志）")
+    p.add_argument("--workers", type=int, help="工作进程数（共用数据库与索引目录；默认 1）")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("eval", help="运行黄金评测集")

@@ -4,6 +4,7 @@ in one SQLite database under the data folder, with numbered migrations."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -95,15 +96,49 @@ MIGRATIONS: list[str] = [
     CREATE INDEX audit_log_by_time ON audit_log(at);
     CREATE INDEX document_versions_by_document ON document_versions(document_id, version);
     """,
+    # 3 (issue 11, i11a): sessions bound to the credential that created them; login throttle per
+    # (client, username) shared by every worker; re-index job state shared by every worker.
+    """
+    ALTER TABLE admin_sessions ADD COLUMN credential TEXT NOT NULL DEFAULT '';
+    CREATE TABLE login_failures (
+        client TEXT NOT NULL,
+        username TEXT NOT NULL,
+        failures INTEGER NOT NULL,
+        last_at REAL NOT NULL,
+        PRIMARY KEY (client, username)
+    );
+    ALTER TABLE index_jobs ADD COLUMN progress TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE index_jobs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+    ALTER TABLE index_jobs ADD COLUMN heartbeat_at REAL;
+    ALTER TABLE index_jobs ADD COLUMN rerun_by TEXT;
+    UPDATE index_jobs SET state='interrupted', finished_at=started_at WHERE state='running';
+    CREATE UNIQUE INDEX index_jobs_one_running ON index_jobs(state) WHERE state='running';
+    """,
 ]
+
+# Stored data is readable by the service's own user only (issue 11).
+DATA_DIR_MODE = 0o700
+DATA_FILE_MODE = 0o600
+
+
+def private_dir(path: Path) -> Path:
+    """Create (or tighten) a folder that only the owner may enter."""
+    path.mkdir(parents=True, exist_ok=True, mode=DATA_DIR_MODE)
+    if path.stat().st_mode & 0o077:
+        path.chmod(DATA_DIR_MODE)
+    return path
 
 
 class Database:
     """A thin, thread-safe wrapper: one connection, WAL journal, foreign keys on, migrations applied."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         self.path = path
+        # Created 0600 before SQLite opens it; SQLite gives its -wal/-shm files the same mode.
+        os.close(os.open(path, os.O_CREAT | os.O_RDWR, DATA_FILE_MODE))
+        if path.stat().st_mode & 0o077:
+            path.chmod(DATA_FILE_MODE)
         self._conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
         self._lock = threading.RLock()
@@ -114,9 +149,14 @@ class Database:
             self.migrate()
 
     def migrate(self) -> int:
-        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        while True:
             self._conn.execute("BEGIN IMMEDIATE")
+            # Read under the write lock: several workers opening the database at once migrate it once.
+            number = self._conn.execute("PRAGMA user_version").fetchone()[0] + 1
+            if number > len(MIGRATIONS):
+                self._conn.execute("COMMIT")
+                break
+            script = MIGRATIONS[number - 1]
             try:
                 for statement in script.split(";"):
                     if statement.strip():

@@ -64,7 +64,7 @@ class BuildLock:
     """An exclusive, non-blocking file lock: a second build is refused, and a killed one frees it."""
 
     def __init__(self, index_dir: Path) -> None:
-        index_dir.mkdir(parents=True, exist_ok=True)
+        index_dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # a new index folder is owner-only (issue 11)
         self._fh = open(index_dir / "build.lock", "w")
 
     def __enter__(self) -> "BuildLock":

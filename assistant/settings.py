@@ -78,13 +78,23 @@ class Settings(BaseSettings):
     # Admin: document library, sign-in, re-index (assistant/admin)
     admin_token: str = ""  # optional static bearer token for scripts; empty = none
     upload_max_files: int = 20  # files per upload request
-    login_max_failures: int = 10  # failed sign-ins per client address within login_window_s, then 429
-    login_window_s: int = 300
+    login_max_failures: int = 10  # failed sign-ins per (client, username) before delays start (429)
+    login_window_s: int = 3600
     reindex_eval: bool = True  # run the golden evaluation after each admin re-index
     eval_golden: Path = PROJECT_ROOT / "tests" / "eval" / "golden.yaml"
     # Smaller embedding batches in server-side re-index builds so chat queries (same model) wait less.
     reindex_embedding_batch_size: int = 8
     index_watch_s: float = 5.0  # how often the service checks for an index built elsewhere (CLI); 0 = never
+
+    # Hardening and several workers (issue 11, i11a)
+    # Addresses of reverse proxies whose X-Forwarded-For / -Proto are believed (comma-separated IPs or
+    # CIDRs, e.g. "127.0.0.1"); empty = none: the peer address is the client.
+    trusted_proxies: str = ""
+    # After login_max_failures failed sign-ins of one (client, username), each further attempt waits a delay
+    # doubling from login_delay_s up to login_max_delay_s; failures are forgotten after login_window_s quiet.
+    login_delay_s: float = 5.0
+    login_max_delay_s: float = 900.0
+    workers: int = 1  # `assistant serve` worker processes (they share the database and the index folder)
 
     @property
     def library_dir(self) -> Path:

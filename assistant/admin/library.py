@@ -27,7 +27,7 @@ from typing import Iterator
 import yaml
 
 from ..fileio import write_atomic
-from ..db import Database
+from ..db import DATA_FILE_MODE, Database, private_dir
 from ..ingest.loaders import LoadError, decode_text, file_digest, load_file, sidecar_path, split_front_matter
 from ..models import STATUSES
 from ..settings import Settings
@@ -57,7 +57,7 @@ class BlobStore:
         sha = hashlib.sha256(data).hexdigest()
         path = self.data_dir / self.relpath(sha)
         if not (path.exists() and hashlib.sha256(path.read_bytes()).hexdigest() == sha):  # write-once, self-healing
-            write_atomic(path, data)
+            write_atomic(path, data, mode=DATA_FILE_MODE)
         return sha, self.relpath(sha)
 
     def get(self, sha256: str) -> bytes:
@@ -115,7 +115,8 @@ class Library:
         self.data_dir = Path(settings.data_dir).resolve()
         self.root = settings.library_dir.resolve()
         self.blobs = BlobStore(self.data_dir)
-        self.root.mkdir(parents=True, exist_ok=True)
+        private_dir(self.data_dir)
+        private_dir(self.root)
         self._lock_path = self.data_dir / "library.lock"
 
     # --- locking ---------------------------------------------------------------------------------
@@ -215,7 +216,7 @@ class Library:
             side = render_sidecar(json.loads(ver["metadata"]))
             for target, content in ((sidecar_path(path), side), (path, data)):  # sidecar first: never a doc without it
                 if not target.exists() or target.read_bytes() != content:
-                    write_atomic(target, content)
+                    write_atomic(target, content, mode=DATA_FILE_MODE)
                     changed += 1
         else:
             for target in (path, sidecar_path(path)):

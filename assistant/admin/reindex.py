@@ -1,12 +1,18 @@
 """Background re-index jobs in the service: one at a time, progress visible, the chat served from the last
 good index throughout (the indexer builds aside and switches CURRENT atomically; the engine swaps in one
-assignment), then the golden evaluation, compared with the previous job's figures."""
+assignment), then the golden evaluation, compared with the previous job's figures.
+
+Job state lives in the database, so several workers (or processes) act as one service: at most one row is
+'running' (a unique index), its owner (host:pid) writes progress and a heartbeat there, any worker reports
+it, and a job whose owner died is marked interrupted by whoever looks next."""
 
 from __future__ import annotations
 
 import fcntl
 import json
 import logging
+import os
+import socket
 import threading
 import time
 from pathlib import Path
@@ -24,6 +30,26 @@ log = logging.getLogger(__name__)
 STAGE_LABELS = {"queued": "准备中", "parse": "解析文档", "embed": "计算向量", "write": "写入索引", "swap": "切换索引",
                 "eval": "运行评测", "done": "已完成", "failed": "失败", "interrupted": "已中断"}
 BUSY_MESSAGE = "还有一个索引任务正在进行，请等它完成后再试"
+PROGRESS_S = 0.5  # how often the running job writes its progress and heartbeat
+STALE_S = 30.0  # a running job without a heartbeat this long is dead (owner hung, or on another host)
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def job_alive(owner: str, heartbeat_at: float | None, now: float | None = None) -> bool:
+    """Whether the process running a job is still at it: on this host its pid must exist (a SIGKILLed
+    worker is noticed at once); anywhere, its heartbeat must be recent."""
+    host, _, pid = (owner or "").rpartition(":")
+    if host == socket.gethostname() and pid.isdigit():
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+    return heartbeat_at is not None and (now or time.time()) - heartbeat_at < STALE_S
 
 
 def index_locked(index_dir: Path) -> bool:
@@ -94,55 +120,87 @@ class ReindexManager:
         self.index_dir = Path(settings.index_dir).resolve()
         self._lock = threading.Lock()
         self._active = False  # a job of this process is running (guarded by _lock)
-        self._again: str | None = None  # who asked for another run while one was going
         self._thread: threading.Thread | None = None
-        self._live: dict | None = None  # progress of the running job (not worth a db write per batch)
+        self._live: dict | None = None  # progress of this process's job, written to the db every PROGRESS_S
 
     # --- lifecycle -------------------------------------------------------------------------------
 
+    def _reap(self, conn) -> dict | None:
+        """Mark running jobs whose owner died as interrupted (inside a transaction); the live one, if any."""
+        now, live = time.time(), None
+        for row in conn.execute("SELECT id, owner, heartbeat_at FROM index_jobs WHERE state='running'").fetchall():
+            if job_alive(row["owner"], row["heartbeat_at"], now):
+                live = dict(row)
+            else:
+                conn.execute("UPDATE index_jobs SET state='interrupted', finished_at=? WHERE id=?", (now, row["id"]))
+        return live
+
     def recover(self) -> int:
-        """Jobs still 'running' in the database died with a previous process: mark them interrupted."""
-        cur = self.db.execute("UPDATE index_jobs SET state='interrupted', finished_at=? WHERE state='running'",
-                              (time.time(),))
-        return cur.rowcount
+        """Jobs still 'running' whose process died (a previous run, a killed worker): mark them interrupted.
+        A job that another live worker is running is left alone."""
+        with self.db.transaction() as conn:
+            before = conn.execute("SELECT COUNT(*) FROM index_jobs WHERE state='running'").fetchone()[0]
+            live = self._reap(conn)
+        return before - (1 if live else 0)
 
     @property
     def running(self) -> bool:
+        """A job is running in this process or in any other worker sharing the database."""
+        if self._active:
+            return True
+        rows = self.db.query("SELECT owner, heartbeat_at FROM index_jobs WHERE state='running'")
+        return any(job_alive(r["owner"], r["heartbeat_at"]) for r in rows)
+
+    @property
+    def running_here(self) -> bool:
         return self._active
 
     def start(self, actor: str) -> dict:
-        """Start a re-index now; 409 if one is already running (here or in another process)."""
+        """Start a re-index now; 409 if one is already running (here, in another worker, or the CLI)."""
         return self._begin(actor, queue=False)
 
     def request(self, actor: str) -> dict:
-        """Start a re-index after an admin change; if this service is already re-indexing, run once more
+        """Start a re-index after an admin change; if one is already running (in any worker), run once more
         when it finishes (the running build may have listed the library before the change)."""
         return self._begin(actor, queue=True)
 
     def _begin(self, actor: str, queue: bool) -> dict:
         with self._lock:
-            if self._active and queue:
-                self._again = actor
+            busy = queued = False
+            job_id = None
+            with self.db.transaction() as conn:  # BEGIN IMMEDIATE: one worker at a time decides
+                live = self._reap(conn)
+                if live is not None and queue:
+                    conn.execute("UPDATE index_jobs SET rerun_by=? WHERE id=?", (actor, live["id"]))
+                    queued = True
+                elif live is not None or self._active or index_locked(self.index_dir):
+                    busy = True
+                else:
+                    job_id = self._insert(conn, actor)
+            if queued:
                 return {"queued": True, "message": "当前索引任务完成后，会自动再索引一次以包含这次修改"}
-            if self._active or index_locked(self.index_dir):
+            if busy:
                 raise AdminError(409, "reindex_running", BUSY_MESSAGE, "an index build is already running")
             self._active = True
-            job_id = self._launch(actor)
+            self._launch(job_id, actor)
         return self.job(job_id)
 
-    def _launch(self, actor: str) -> int:
-        """Record and start a job (self._lock held, self._active already set)."""
+    def _insert(self, conn, actor: str) -> int:
+        previous = current_build_dir(self.index_dir)
+        now = time.time()
+        cur = conn.execute("INSERT INTO index_jobs (started_at, state, actor, report, owner, heartbeat_at, progress) "
+                           "VALUES (?,?,?,?,?,?,?)",
+                           (now, "running", actor, json.dumps({"previous_build": previous.name if previous else ""}),
+                            _owner(), now, json.dumps({"stage": "queued", "done": 0, "total": 0})))
+        return int(cur.lastrowid)
+
+    def _launch(self, job_id: int, actor: str) -> None:
+        """Start the thread of a recorded job (self._lock held, self._active already set)."""
         try:
-            previous = current_build_dir(self.index_dir)
-            cur = self.db.execute("INSERT INTO index_jobs (started_at, state, actor, report) VALUES (?,?,?,?)",
-                                  (time.time(), "running", actor,
-                                   json.dumps({"previous_build": previous.name if previous else ""})))
-            job_id = int(cur.lastrowid)
             self.db.audit(actor, "reindex_start", None, None, job_id=job_id)
             self._live = {"id": job_id, "stage": "queued", "done": 0, "total": 0}
             self._thread = threading.Thread(target=self._run, args=(job_id, actor), name=f"reindex-{job_id}", daemon=True)
             self._thread.start()
-            return job_id
         except BaseException:
             self._active = False
             raise
@@ -162,10 +220,23 @@ class ReindexManager:
             stage = "write"  # vectors done; the vector store and BM25 are written next
         self._live = {**(self._live or {}), "stage": stage, "done": done, "total": total}
 
+    def _beat(self, job_id: int, stop: threading.Event) -> None:
+        """Progress and heartbeat into the database, for the other workers (and to prove we are alive)."""
+        while not stop.wait(PROGRESS_S):
+            live = self._live or {}
+            try:
+                self.db.execute("UPDATE index_jobs SET progress=?, heartbeat_at=? WHERE id=? AND state='running'",
+                                (json.dumps({k: live.get(k) for k in ("stage", "done", "total")}), time.time(), job_id))
+            except Exception:  # a busy database delays one beat, it does not stop the build
+                log.warning("could not record re-index progress", exc_info=True)
+
     def _run(self, job_id: int, actor: str) -> None:
         report: dict = {}
         evaluation: dict = {}
         state = "failed"
+        stop = threading.Event()
+        beat = threading.Thread(target=self._beat, args=(job_id, stop), name=f"reindex-{job_id}-beat", daemon=True)
+        beat.start()
         try:
             # Smaller batches: chat queries share the embedding model (and its lock) with the build.
             build_settings = self.settings.model_copy(update={"embedding_batch_size": max(
@@ -187,20 +258,29 @@ class ReindexManager:
             log.exception("re-index job %s failed", job_id)
             report["error"] = f"{type(exc).__name__}: {exc}"
         finally:
-            old = self.db.query("SELECT report FROM index_jobs WHERE id=?", (job_id,))
-            merged = {**json.loads(old[0]["report"] if old else "{}"), **report}
-            self.db.execute("UPDATE index_jobs SET state=?, finished_at=?, report=?, eval=? WHERE id=?",
-                            (state, time.time(), json.dumps(merged, ensure_ascii=False, default=str),
-                             json.dumps(evaluation, ensure_ascii=False, default=str), job_id))
+            stop.set()
+            beat.join()
+            self._finish(job_id, actor, state, report, evaluation)
+
+    def _finish(self, job_id: int, actor: str, state: str, report: dict, evaluation: dict) -> None:
+        with self._lock:
+            next_id = None
+            with self.db.transaction() as conn:
+                row = conn.execute("SELECT report, rerun_by FROM index_jobs WHERE id=?", (job_id,)).fetchone()
+                merged = {**json.loads(row["report"] if row else "{}"), **report}
+                conn.execute("UPDATE index_jobs SET state=?, finished_at=?, report=?, eval=?, progress='{}' WHERE id=?",
+                             (state, time.time(), json.dumps(merged, ensure_ascii=False, default=str),
+                              json.dumps(evaluation, ensure_ascii=False, default=str), job_id))
+                again = row["rerun_by"] if row else None
+                if again:  # handed straight to the next job, so `running` never blinks off in between
+                    next_id = self._insert(conn, again)
             self.db.audit(actor, "reindex_done" if state == "done" else "reindex_failed", None, None, job_id=job_id,
                           build_id=report.get("build_id", ""), error=report.get("error", ""))
             self._live = None
-            with self._lock:
-                again, self._again = self._again, None
-                if again:  # handed straight to the next job, so `running` never blinks off in between
-                    self._launch(again)
-                else:
-                    self._active = False
+            if next_id is not None:
+                self._launch(next_id, again)
+            else:
+                self._active = False
 
     def _build(self, build_settings: Settings):
         # The library is read under a shared lock until embedding starts, so no admin change is half-seen.
@@ -242,9 +322,11 @@ class ReindexManager:
         job = {"id": row["id"], "state": row["state"], "actor": row["actor"], "started_at": row["started_at"],
                "finished_at": row["finished_at"], "report": report, "error": report.get("error", ""),
                "stage": row["state"], "done": 0, "total": 0}
-        live = self._live
-        if row["state"] == "running" and live and live.get("id") == row["id"]:
-            job.update(stage=live["stage"], done=live["done"], total=live["total"])
+        if row["state"] == "running":
+            live = self._live
+            if not (live and live.get("id") == row["id"]):  # another worker's job: what it last recorded
+                live = json.loads(row.get("progress") or "{}")
+            job.update(stage=live.get("stage") or "queued", done=live.get("done") or 0, total=live.get("total") or 0)
         job["stage_label"] = STAGE_LABELS.get(job["stage"], job["stage"])
         if evaluation.get("metrics") is not None:
             previous = None
@@ -265,6 +347,9 @@ class ReindexManager:
 
     def current(self) -> dict | None:
         """The running job, else the latest one (None before the first)."""
+        running = self.db.query("SELECT owner, heartbeat_at FROM index_jobs WHERE state='running'")
+        if any(not job_alive(r["owner"], r["heartbeat_at"]) for r in running):
+            self.recover()  # a job whose worker died shows as interrupted, not running forever
         rows = self.db.query("SELECT * FROM index_jobs ORDER BY (state='running') DESC, id DESC LIMIT 1")
         return self._present(rows[0]) if rows else None
 

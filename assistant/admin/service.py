@@ -37,6 +37,9 @@ class AdminService:
         except Exception:  # the chat must come up even if the library cannot be prepared
             log.exception("library start-up failed")
         self.jobs.recover()
+        ended = self.auth.end_stale_sessions()
+        if ended:
+            log.warning("ended %d admin sessions created with a credential that is no longer configured", ended)
         if self.settings.index_watch_s > 0 and self._watcher is None:
             self._watcher = threading.Thread(target=self._watch, name="index-watcher", daemon=True)
             self._watcher.start()
@@ -45,9 +48,10 @@ class AdminService:
         self._stop.set()
 
     def _watch(self) -> None:
-        """Serve an index built by another process (`assistant index`, `assistant docs reindex`) without a restart."""
+        """Serve an index built by another process (`assistant index`, `assistant docs reindex`, another
+        worker's re-index) without a restart."""
         while not self._stop.wait(self.settings.index_watch_s):
-            if self.jobs.running:
+            if self.jobs.running_here:  # this process swaps to its own build itself
                 continue
             try:
                 if self.engine.load():

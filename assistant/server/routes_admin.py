@@ -9,13 +9,13 @@ import json
 import threading
 from contextlib import asynccontextmanager
 from typing import Callable
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from fastapi import APIRouter, Body, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 
-from ..admin.auth import COOKIE_NAME, Principal
+from ..admin.auth import COOKIE_NAME, Principal, check_csrf, check_origin, csrf_token
 from ..admin.errors import AdminError
 from ..admin.service import AdminService
 from ..admin.uploads import DOC_TYPES, check_upload
@@ -53,7 +53,20 @@ def _bearer(request: Request) -> str | None:
 
 
 def _error(exc: AdminError) -> JSONResponse:
-    return JSONResponse(exc.payload(), status_code=exc.status)
+    retry = exc.extra.get("retry_after")
+    return JSONResponse(exc.payload(), status_code=exc.status, headers={"Retry-After": str(retry)} if retry else None)
+
+
+def require_admin(request: Request) -> Principal:
+    """The one gate of every /api/admin route (the route class below applies it to each route of `api`, so
+    new routes inherit it): a signed-in admin, and for a cookie-authenticated change, proof that it comes
+    from the admin page itself (same origin + the session's anti-CSRF token). Bearer calls from scripts
+    need no CSRF token: browsers never attach that header to another site's request."""
+    svc = admin_service(request.app)
+    principal = svc.auth.authenticate(_bearer(request), request.cookies.get(COOKIE_NAME))
+    check_csrf(principal, request.method, request.headers, request.headers.get("host", ""))
+    request.state.admin = principal
+    return principal
 
 
 class _AdminRoute(APIRoute):
@@ -64,12 +77,7 @@ class _AdminRoute(APIRoute):
 
         async def route(request: Request) -> Response:
             try:
-                svc = admin_service(request.app)
-                bearer = _bearer(request)
-                principal = svc.auth.authenticate(bearer, request.cookies.get(COOKIE_NAME))
-                if not bearer and request.method not in ("GET", "HEAD", "OPTIONS"):
-                    _check_same_origin(request)
-                request.state.admin = principal
+                require_admin(request)
                 return await handler(request)
             except AdminError as exc:
                 return _error(exc)
@@ -88,13 +96,6 @@ class _PublicRoute(APIRoute):
                 return _error(exc)
 
         return route
-
-
-def _check_same_origin(request: Request) -> None:
-    """Cookie-authenticated changes must come from our own page (SameSite=Strict does most of this)."""
-    origin = request.headers.get("origin")
-    if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host", ""):
-        raise AdminError(403, "cross_origin", "请求来源不被允许", "cross-origin request with admin cookie")
 
 
 router = APIRouter(lifespan=_lifespan)
@@ -129,6 +130,9 @@ def admin_page(request: Request):
 @public.post("/api/admin/login")
 def login(request: Request, body: dict = Body(...)):
     svc = _svc(request)
+    # A browser may sign in only from our own page (no login CSRF); scripts send no Origin.
+    check_origin(request.headers, request.headers.get("host", ""))
+    # The peer address; X-Forwarded-For counts only from settings.trusted_proxies (see server/app.py).
     client = request.client.host if request.client else "unknown"
     username, password, token = (str(body.get(k) or "") for k in ("username", "password", "token"))
     if not token and not (username and password):
@@ -136,7 +140,7 @@ def login(request: Request, body: dict = Body(...)):
         raise AdminError(400, "missing_credentials", "请输入用户名和密码", "username and password (or token) required")
     session = svc.auth.login(client, username=username, password=password, token=token)
     response = JSONResponse({"username": session["username"], "expires_at": session["expires_at"],
-                             "token": session["token"], "ttl_s": session["ttl_s"]})
+                             "token": session["token"], "ttl_s": session["ttl_s"], "csrf_token": session["csrf_token"]})
     response.set_cookie(COOKIE_NAME, session["token"], max_age=session["ttl_s"], httponly=True, samesite="strict",
                         secure=request.url.scheme == "https", path="/")
     return response
@@ -150,12 +154,23 @@ def logout(request: Request):
     return response
 
 
+@api.post("/logout-everywhere")
+def logout_everywhere(request: Request):
+    """Sign out every admin session, in every browser and on every worker (this one included)."""
+    ended = _svc(request).auth.logout_everywhere(request.state.admin)
+    response = JSONResponse({"ok": True, "ended": ended})
+    response.delete_cookie(COOKIE_NAME, path="/")
+    return response
+
+
 @api.get("/me")
 def me(request: Request):
     svc = _svc(request)
     principal: Principal = request.state.admin
     engine = svc.engine
     return {"username": principal.username, "via": principal.via,
+            # the page's anti-CSRF token (readable by our own origin only: no CORS here)
+            "csrf_token": csrf_token(principal.cookie) if principal.cookie else "",
             "limits": {"upload_max_bytes": svc.settings.upload_max_bytes, "upload_max_files": svc.settings.upload_max_files,
                        # the service's body limit for admin requests (assistant/server/errors.py BodySizeLimit)
                        "request_max_bytes": svc.settings.upload_max_bytes + 1024 * 1024,

@@ -101,7 +101,9 @@ def test_password_sign_in_cookie_session_and_logout(app_client):
     token = r.json()["token"]
     rows = app_client.app.state.db.query("SELECT token_hash FROM admin_sessions")
     assert rows and all(token not in row["token_hash"] for row in rows)
-    assert app_client.post("/api/admin/logout").status_code == 200
+    # A cookie-authenticated change needs the session's anti-CSRF token (the admin page sends it).
+    assert app_client.post("/api/admin/logout").status_code == 403
+    assert app_client.post("/api/admin/logout", headers={"X-CSRF-Token": r.json()["csrf_token"]}).status_code == 200
     app_client.cookies.set(COOKIE_NAME, token)
     assert app_client.get("/api/admin/me").status_code == 401
     app_client.cookies.clear()

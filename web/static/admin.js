@@ -80,6 +80,8 @@
     $("app").hidden = true;
     $("who").hidden = true;
     $("logout").hidden = true;
+    $("logout-all").hidden = true;
+    QPA.setCsrfToken("");
     $("signin").hidden = false;
     show($("signin-error"), message && message !== "请先登录管理员账号" ? message : "");
   }
@@ -87,6 +89,7 @@
   async function boot() {
     try {
       me = await api("GET", "/api/admin/me");
+      QPA.setCsrfToken(me.csrf_token);
     } catch (err) {
       if (err.status === 403) {
         showSignin("");
@@ -102,6 +105,7 @@
     $("who").textContent = "管理员：" + me.username;
     $("who").hidden = false;
     $("logout").hidden = false;
+    $("logout-all").hidden = false;
     fillFilters();
     $("upload-hint").textContent =
       `支持 ${me.limits.suffixes.join("、")}；单个文件不超过 ${fmtSize(me.limits.upload_max_bytes)}，` +
@@ -113,7 +117,8 @@
   async function signIn(payload) {
     $("signin-submit").disabled = true;
     try {
-      await api("POST", "/api/admin/login", payload);
+      const session = await api("POST", "/api/admin/login", payload);
+      QPA.setCsrfToken(session.csrf_token);
       $("password").value = "";
       $("token").value = "";
       show($("signin-error"), "");
@@ -610,6 +615,14 @@
     $("logout").addEventListener("click", async () => {
       try { await api("POST", "/api/admin/logout"); } catch (e) { /* signed out either way */ }
       showSignin("");
+    });
+    $("logout-all").addEventListener("click", async () => {
+      if (!window.confirm("退出所有设备上的管理员登录？（包括本页面）")) return;
+      try {
+        const res = await api("POST", "/api/admin/logout-everywhere");
+        showSignin("");
+        show($("signin-error"), `已退出所有登录（共 ${res.ended} 个）`);
+      } catch (err) { flash(err.message, "error"); }
     });
     for (const tab of document.querySelectorAll(".tab")) tab.addEventListener("click", () => switchTab(tab.dataset.tab));
     $("filters").addEventListener("submit", (ev) => { ev.preventDefault(); loadDocs().catch((err) => flash(err.message, "error")); });

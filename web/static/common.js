@@ -33,11 +33,17 @@ const QPA = (() => {
     }
   }
 
+  // The admin session's anti-CSRF token (from sign-in or /api/admin/me), sent with every change: the
+  // service refuses a cookie-authenticated change without it, so another site cannot act with the cookie.
+  let csrfToken = "";
+  function setCsrfToken(token) { csrfToken = token || ""; }
+
   /** JSON API call: GET without a body, POST with one unless options.method says otherwise; a FormData
    *  body is sent as multipart. Failures throw ApiError with the service's Chinese message. */
   async function api(path, body, options = {}) {
     const init = { method: body === undefined ? "GET" : "POST", credentials: "same-origin", ...options,
                    headers: { Accept: "application/json" } };
+    if (csrfToken && !["GET", "HEAD"].includes(init.method.toUpperCase())) init.headers["X-CSRF-Token"] = csrfToken;
     if (body instanceof FormData) init.body = body;
     else if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
@@ -264,6 +270,6 @@ const QPA = (() => {
     container.append(el("p", { class: "error", role: "alert", text: message }));
   }
 
-  return { el, api, streamPost, ApiError, statusBadge, sampleBadge, article, renderCited, formatDate, copyText,
+  return { el, api, setCsrfToken, streamPost, ApiError, statusBadge, sampleBadge, article, renderCited, formatDate, copyText,
     flash, openDocument, showError };
 })();
