@@ -34,7 +34,8 @@ PROGRESS_S = 0.5  # how often the running job writes its progress and heartbeat
 STALE_S = 30.0  # a running job without a heartbeat this long is dead (owner hung, or on another host)
 
 
-def _owner() -> str:
+def worker_name() -> str:
+    """This process as recorded in a job's owner column: host:pid."""
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
@@ -191,7 +192,7 @@ class ReindexManager:
         cur = conn.execute("INSERT INTO index_jobs (started_at, state, actor, report, owner, heartbeat_at, progress) "
                            "VALUES (?,?,?,?,?,?,?)",
                            (now, "running", actor, json.dumps({"previous_build": previous.name if previous else ""}),
-                            _owner(), now, json.dumps({"stage": "queued", "done": 0, "total": 0})))
+                            worker_name(), now, json.dumps({"stage": "queued", "done": 0, "total": 0})))
         return int(cur.lastrowid)
 
     def _launch(self, job_id: int, actor: str) -> None:
@@ -319,8 +320,8 @@ class ReindexManager:
     def _present(self, row: dict, with_compare: bool = True) -> dict:
         report = json.loads(row["report"] or "{}")
         evaluation = json.loads(row["eval"] or "{}")
-        job = {"id": row["id"], "state": row["state"], "actor": row["actor"], "started_at": row["started_at"],
-               "finished_at": row["finished_at"], "report": report, "error": report.get("error", ""),
+        job = {"id": row["id"], "state": row["state"], "actor": row["actor"], "worker": row.get("owner") or "",
+               "started_at": row["started_at"], "finished_at": row["finished_at"], "report": report, "error": report.get("error", ""),
                "stage": row["state"], "done": 0, "total": 0}
         if row["state"] == "running":
             live = self._live

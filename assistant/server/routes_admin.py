@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute
 
 from ..admin.auth import COOKIE_NAME, Principal, check_csrf, check_origin, csrf_token
 from ..admin.errors import AdminError
+from ..admin.reindex import worker_name
 from ..admin.service import AdminService
 from ..admin.uploads import DOC_TYPES, check_upload
 from ..ingest.loaders import SUPPORTED_SUFFIXES
@@ -353,7 +354,8 @@ def current_job(request: Request):
     job = svc.jobs.current()
     engine = svc.engine
     return {"job": job, "running": svc.jobs.running,
-            "served_build": engine.index.build_id if engine.ready else ""}
+            "served_build": engine.index.build_id if engine.ready else "",
+            "worker": worker_name()}  # which worker answered (several share one database; compare job owner)
 
 
 @api.get("/index/jobs")
