@@ -149,8 +149,9 @@ def free_port() -> int:
 class ServiceProcess:
     """`assistant serve` as operators run it, with admin credentials in its environment."""
 
-    def __init__(self, settings, log_path: Path, **env) -> None:
+    def __init__(self, settings, log_path: Path, cli_args: tuple = (), **env) -> None:
         self.settings = settings
+        self.cli_args = [str(a) for a in cli_args]  # e.g. ("--workers", 2)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -165,7 +166,7 @@ class ServiceProcess:
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--index", str(self.settings.index_dir), "--data", str(self.settings.data_dir), *corpus],
+             "--index", str(self.settings.index_dir), "--data", str(self.settings.data_dir), *corpus, *self.cli_args],
             cwd=self.log_path.parent, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.time() + timeout
         while time.time() < deadline:
@@ -205,8 +206,8 @@ class ServiceProcess:
 def service_factory(tmp_path):
     started: list[ServiceProcess] = []
 
-    def make(settings, **env) -> ServiceProcess:
-        svc = ServiceProcess(settings, tmp_path / f"service-{len(started)}.log", **env)
+    def make(settings, cli_args: tuple = (), **env) -> ServiceProcess:
+        svc = ServiceProcess(settings, tmp_path / f"service-{len(started)}.log", cli_args, **env)
         started.append(svc)
         return svc.start()
 
