@@ -261,7 +261,13 @@ class ReindexManager:
         finally:
             stop.set()
             beat.join()
-            self._finish(job_id, actor, state, report, evaluation)
+            try:
+                self._finish(job_id, actor, state, report, evaluation)
+            except Exception:  # never leave this process believing a job still runs
+                log.exception("could not record the end of re-index job %s", job_id)
+                with self._lock:
+                    self._live = None
+                    self._active = False
 
     def _finish(self, job_id: int, actor: str, state: str, report: dict, evaluation: dict) -> None:
         with self._lock:
