@@ -133,7 +133,7 @@ def login(request: Request, body: dict = Body(...)):
     svc = _svc(request)
     # A browser may sign in only from our own page (no login CSRF); scripts send no Origin.
     check_origin(request.headers, request.headers.get("host", ""))
-    # The peer address; X-Forwarded-For counts only from settings.trusted_proxies (see server/app.py).
+    # The peer address; X-Forwarded-For counts only from settings.trusted_proxies (cli.proxy_options).
     client = request.client.host if request.client else "unknown"
     username, password, token = (str(body.get(k) or "") for k in ("username", "password", "token"))
     if not token and not (username and password):
