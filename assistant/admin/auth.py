@@ -165,14 +165,14 @@ class AdminAuth:
             raise AdminError(429, "too_many_attempts", f"登录失败次数过多，请 {minutes}后再试",
                              "too many failed sign-ins", {"retry_after": retry})
 
-    def _failed(self, client: str, username: str) -> AdminError:
+    def _failed(self, client: str, username: str, typed: str = "") -> AdminError:
         now = time.time()
         with self.db.transaction() as conn:
             conn.execute("DELETE FROM login_failures WHERE last_at < ?", (now - self._window,))
             conn.execute("INSERT INTO login_failures (client, username, failures, last_at) VALUES (?,?,1,?) "
                          "ON CONFLICT (client, username) DO UPDATE SET failures=failures+1, last_at=excluded.last_at",
                          (client, username, now))
-        self.db.audit(username or "?", "login_failed", None, None, client=client)
+        self.db.audit((typed or username)[:64] or "?", "login_failed", None, None, client=client)
         return AdminError(401, "bad_credentials", "用户名或密码不正确", "invalid credentials")
 
     def check_password(self, username: str, password: str) -> bool:
@@ -189,7 +189,9 @@ class AdminAuth:
     def login(self, client: str, username: str = "", password: str = "", token: str = "") -> dict:
         """A new session for valid credentials (password, or the static token). Raises AdminError."""
         self.require_configured()
-        throttle_name = "token" if token else (username or "")[:64]
+        # Unknown usernames share one bucket per client: rows stay bounded whatever names a bot tries.
+        known = hmac.compare_digest((username or "").encode("utf-8"), self.username.encode("utf-8"))
+        throttle_name = "token" if token else (self.username if known else "?")
         self._throttle(client, throttle_name)
         if token:
             if not self.check_token(token):
@@ -197,7 +199,7 @@ class AdminAuth:
             who, kind = "token", "token"
         else:
             if not self.check_password(username or "", password or ""):
-                raise self._failed(client, throttle_name)
+                raise self._failed(client, throttle_name, username or "")
             who, kind = self.username, "password"
         self.db.execute("DELETE FROM login_failures WHERE client=? AND username=?", (client, throttle_name))
         session = secrets.token_urlsafe(32)

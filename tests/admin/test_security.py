@@ -149,6 +149,12 @@ def test_attacker_elsewhere_cannot_lock_the_admin_out(app_client):
     with pytest.raises(Exception) as exc:
         auth.login("testclient", username="root", password="x")
     assert exc.value.status == 401
+    # Whatever names a bot tries, unknown usernames share one bucket per client (the table stays small).
+    for n in range(5):
+        with pytest.raises(Exception):
+            auth.login("10.0.0.9", username=f"user{n}", password="x")
+    rows = app_client.app.state.db.query("SELECT username, failures FROM login_failures WHERE client='10.0.0.9'")
+    assert rows == [{"username": "?", "failures": 5}]
 
 
 def test_delays_grow_and_a_success_clears_them(admin_settings):
