@@ -149,30 +149,28 @@ class AdminAuth:
             return 0.0
         return min(self._max_delay, self._delay * 2 ** min(failures - self._max_failures, 32))
 
-    def _throttle(self, client: str, username: str) -> None:
-        rows = self.db.query("SELECT failures, last_at FROM login_failures WHERE client=? AND username=?",
-                             (client, username))
-        if not rows:
-            return
-        now = time.time()
-        failures, last_at = rows[0]["failures"], rows[0]["last_at"]
-        if now - last_at > self._window:
-            return
-        wait = last_at + self.delay_after(failures) - now
-        if wait > 0:
-            retry = max(1, math.ceil(wait))
-            minutes = f"{math.ceil(retry / 60)} 分钟" if retry >= 60 else f"{retry} 秒"
-            raise AdminError(429, "too_many_attempts", f"登录失败次数过多，请 {minutes}后再试",
-                             "too many failed sign-ins", {"retry_after": retry})
-
-    def _failed(self, client: str, username: str, typed: str = "") -> AdminError:
+    def _reserve(self, client: str, username: str) -> None:
+        """Refuse (429) while this (client, username) must still wait; otherwise count the attempt as a
+        failure before the password is even checked (a success clears it), in one transaction, so a
+        burst of parallel attempts cannot all slip through before the first failure is recorded."""
         now = time.time()
         with self.db.transaction() as conn:
             conn.execute("DELETE FROM login_failures WHERE last_at < ?", (now - self._window,))
+            row = conn.execute("SELECT failures, last_at FROM login_failures WHERE client=? AND username=?",
+                               (client, username)).fetchone()
+            if row is not None:
+                wait = row["last_at"] + self.delay_after(row["failures"]) - now
+                if wait > 0:
+                    retry = max(1, math.ceil(wait))
+                    minutes = f"{math.ceil(retry / 60)} 分钟" if retry >= 60 else f"{retry} 秒"
+                    raise AdminError(429, "too_many_attempts", f"登录失败次数过多，请 {minutes}后再试",
+                                     "too many failed sign-ins", {"retry_after": retry})
             conn.execute("INSERT INTO login_failures (client, username, failures, last_at) VALUES (?,?,1,?) "
                          "ON CONFLICT (client, username) DO UPDATE SET failures=failures+1, last_at=excluded.last_at",
                          (client, username, now))
-        self.db.audit((typed or username)[:64] or "?", "login_failed", None, None, client=client)
+
+    def _failed(self, client: str, typed: str) -> AdminError:
+        self.db.audit(typed[:64] or "?", "login_failed", None, None, client=client)
         return AdminError(401, "bad_credentials", "用户名或密码不正确", "invalid credentials")
 
     def check_password(self, username: str, password: str) -> bool:
@@ -192,14 +190,14 @@ class AdminAuth:
         # Unknown usernames share one bucket per client: rows stay bounded whatever names a bot tries.
         known = hmac.compare_digest((username or "").encode("utf-8"), self.username.encode("utf-8"))
         throttle_name = "token" if token else (self.username if known else "?")
-        self._throttle(client, throttle_name)
+        self._reserve(client, throttle_name)
         if token:
             if not self.check_token(token):
-                raise self._failed(client, throttle_name)
+                raise self._failed(client, "token")
             who, kind = "token", "token"
         else:
             if not self.check_password(username or "", password or ""):
-                raise self._failed(client, throttle_name, username or "")
+                raise self._failed(client, username or "")
             who, kind = self.username, "password"
         self.db.execute("DELETE FROM login_failures WHERE client=? AND username=?", (client, throttle_name))
         session = secrets.token_urlsafe(32)

@@ -157,6 +157,23 @@ def test_attacker_elsewhere_cannot_lock_the_admin_out(app_client):
     assert rows == [{"username": "?", "failures": 5}]
 
 
+def test_a_burst_of_parallel_guesses_gets_no_more_tries(app_client):
+    from concurrent.futures import ThreadPoolExecutor
+
+    auth: AdminAuth = app_client.app.state.admin.auth
+
+    def guess(n: int) -> int:
+        try:
+            auth.login("192.0.2.5", username=ADMIN_USER, password=f"guess-{n}")
+        except Exception as exc:
+            return exc.status
+        return 200
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(guess, range(30)))
+    assert statuses.count(401) == 10 and statuses.count(429) == 20, statuses
+
+
 def test_delays_grow_and_a_success_clears_them(admin_settings):
     settings = admin_settings.model_copy(update={"login_max_failures": 2, "login_delay_s": 0.3, "login_max_delay_s": 5})
     with TestClient(create_app(settings)) as client:
