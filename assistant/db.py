@@ -95,6 +95,34 @@ MIGRATIONS: list[str] = [
     CREATE INDEX audit_log_by_time ON audit_log(at);
     CREATE INDEX document_versions_by_document ON document_versions(document_id, version);
     """,
+    # 3: eligibility rules per document version and admins' corrections of them (assistant/eligibility)
+    """
+    CREATE TABLE eligibility_rules (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        doc_id TEXT NOT NULL,
+        content_hash TEXT NOT NULL,           -- the document version the rule was extracted from
+        rule_key TEXT NOT NULL,               -- doc_id + hash of the quoted clause
+        program TEXT NOT NULL,
+        article_hash TEXT NOT NULL,           -- hash of the article holding the clause
+        rule TEXT NOT NULL,                   -- JSON: field, operator, value, unit, window, kind, span
+        build_id TEXT NOT NULL DEFAULT '',
+        extracted_at REAL NOT NULL,
+        UNIQUE (doc_id, content_hash, rule_key)
+    );
+    CREATE TABLE eligibility_corrections (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        doc_id TEXT NOT NULL,
+        rule_key TEXT NOT NULL,
+        article_hash TEXT NOT NULL,           -- the article as it read when corrected
+        changes TEXT NOT NULL,                -- JSON: the corrected field, operator, value, unit, window, kind
+        note TEXT NOT NULL DEFAULT '',
+        actor TEXT NOT NULL,
+        at REAL NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1,
+        flagged_at REAL,                      -- set when a re-index finds the article changed
+        UNIQUE (doc_id, rule_key)
+    );
+    """,
 ]
 
 

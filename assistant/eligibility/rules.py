@@ -160,11 +160,25 @@ PATTERNS: list[tuple[re.Pattern, Any]] = [
     (re.compile(r"标准化人员不少于\s*(\d+)\s*[名人]"), lambda m: _p("standardization_staff", ">=", int(m.group(1)), "名")),
     (re.compile(r"(?:职工|员工|从业人员)(?:人数)?(?:不少于|不低于|达到|在)\s*(\d+)\s*[名人]"),
      lambda m: _p("employees", ">=", int(m.group(1)), "人")),
-    # an honour named in a reward (首次入选“青岛优品”名单的企业, 新认定的中国驰名商标)
-    (re.compile(r"(?:首次入选|首次获得|新认定的|新获评|获得)“?([^，；。“”]{2,20}?)”?(?:名单|品牌|称号)?的(?:企业|组织|单位)"),
+    # an honour named in a reward (首次入选“青岛优品”名单的企业, 新认定的中国驰名商标, 获得…质量奖的企业)
+    (re.compile(r"(?:首次入选|首次获得|新认定的|新获评)“?([^，；。“”]{2,20}?)”?(?:名单|品牌|称号)?的(?:企业|组织|单位)"),
+     lambda m: _p("awards", "has_award", [award_core(m.group(1))])),
+    (re.compile(r"获得“?([^，；。“”]{2,20}?(?:奖|称号|品牌))”?的(?:企业|组织|单位)"),
      lambda m: _p("awards", "has_award", [award_core(m.group(1))])),
     (re.compile(r"(?:首次入选|首次获得|新认定的|新认定|新获评)“([^”]{2,20})”"),
      lambda m: _p("awards", "has_award", [award_core(m.group(1))])),
+    # the applicant as a person (首席质量官, 个人奖; real service guides: 年满18周岁, 60周岁以下)
+    (re.compile(r"(?:大学)?(本科|大专|专科|硕士|博士)(?:研究生)?(?:及)?以上学历"),
+     lambda m: _p("education", "education_at_least", {"专科": "大专"}.get(m.group(1), m.group(1)))),
+    (re.compile(r"(初级|中级|副高级|高级)(?:及)?以上(?:专业技术)?职称"),
+     lambda m: _p("professional_title", "title_at_least", m.group(1))),
+    (re.compile(r"年满\s*(\d+)\s*周岁"), lambda m: _p("age_years", ">=", int(m.group(1)), "周岁")),
+    (re.compile(r"(\d+)\s*周岁(?:及)?以下|不超过\s*(\d+)\s*周岁|未满\s*(\d+)\s*周岁"),
+     lambda m: _p("age_years", "<=", int(m.group(1) or m.group(2) or m.group(3)), "周岁")),
+    (re.compile(r"(?:最近|近)\s*" + _YEARS + r"(?:内)?(?:无|没有|未有)[^，；。]*(?:违法|违规|犯罪)[^，；。]*记录"),
+     lambda m: _p("violations", "none_within_years", None, "年", {"years": _years(m.group(1)), "from": "as_of"})),
+    (re.compile(r"(?:取得|持有|具有)([^，；。]{2,24}?(?:资格证书|执业证书|合格证书|资格证|证书))"),
+     lambda m: _p("personal_certificates", "has_item", re.sub(r"^(区级以上|相应的?|相关的?|有效的?)", "", m.group(1)))),
     # region last: it is often only the subject of a longer clause
     (re.compile(r"在(城阳区|本区|全区)(?:行政区域内)?(?:依法)?(?:登记注册|注册登记|注册)"), lambda m: _p("region", "region_in", m.group(1))),
 ]
@@ -194,6 +208,8 @@ def parse_clause_all(clause: str, region: str = "") -> list[dict]:
             rule["value"] = _region_core(region) if place in ("本区", "全区") and region else place.rstrip("区") or place
         if rule["field"] == "awards" and not (rule["value"]["names"] if isinstance(rule["value"], dict) else rule["value"]):
             continue
+        if rule["field"] == "personal_certificates" and len(rule["value"]) <= 4:
+            continue  # 取得合格证书: which certificate is not said here
         taken.append((m.start(), m.end()))
         out.append(rule)
     return out
@@ -298,7 +314,10 @@ _TRAINING = re.compile(r"培训班|报名通知")
 def programme_name(doc: DocRecord) -> str:
     """The programme a document's conditions belong to: the PROGRAMS entry its title names (区长质量奖,
     青岛优品…), else its title without year, region and document-type words."""
-    title = doc.meta.title
+    return programme_name_from_title(doc.meta.title)
+
+
+def programme_name_from_title(title: str) -> str:
     for name, keys in PROGRAMS.items():
         if any(k in title for k in keys):
             base = DISPLAY_NAMES.get(name, name)
@@ -341,8 +360,10 @@ def make_rules(doc: DocRecord, program: str, cs: int, ce: int, kind_hint: str, a
         if kind == "exclusion" and p["field"] in ("region", "registered_on", "independent_legal_person"):
             kind = "required"
         extra = f"{p['field']}:{p['operator']}" if len(parsed) > 1 else ""
+        alternatives = len(parsed) > 1 and "或" in clause and not any_of and kind == "required"
         rules.append(Rule(key=_key(doc.meta.doc_id, clause, extra), program=program, kind=kind, text=clause,
-                          span=span, any_of=any_of if kind == "required" else "",
+                          span=span, any_of=(f"{_key(doc.meta.doc_id, clause)}:or#{len(rules)}" if alternatives
+                                             else any_of if kind == "required" else ""),
                           applies_if=business_scope(clause) if p["field"] == "annual_sales_wan" else None, **p))
     return rules
 
@@ -374,13 +395,27 @@ def _rules_from_lines(doc: DocRecord, program: str, lines: list[tuple[int, int]]
         for is_, ie in _items(text, body_start, le):
             item = text[is_:ie]
             item_kind = "exclusion" if kind_hint == "exclusion" or EXCLUSION_CUE.search(item) else kind_hint
+            previous: list[Rule] = []
             for cs, ce in split_clauses(text, is_, ie):
                 clause = text[cs:ce]
                 if len(clause) < 3 or re.fullmatch(r"[（(]?[一二三四五六七八九十\d]+[)）、.．]?", clause):
                     continue
                 if need_cue and not _SUBJECT_CUE.search(clause):
                     continue  # a 适用对象 section also tells stories (全区已有130家企业…)
-                rules.extend(make_rules(doc, program, cs, ce, item_kind, any_of))
+                made = make_rules(doc, program, cs, ce, item_kind, any_of)
+                if (re.match(r"^(或者|或)", clause) and previous and not any_of
+                        and all(r.field and r.kind == "required" for r in previous + made)):
+                    # 具有本科以上学历，或者具有中级以上职称: either clause is enough
+                    group = previous[0].any_of.partition("#")[0] or f"{previous[0].key}:or"
+                    tiers = {r.any_of for r in previous if r.any_of}
+                    for r in previous:
+                        r.any_of = r.any_of or f"{group}#1"
+                    for r in made:
+                        r.any_of = f"{group}#{len(tiers) + 2 if tiers else 2}"
+                    previous = previous + made
+                else:
+                    previous = made
+                rules.extend(made)
     return rules
 
 
@@ -553,9 +588,11 @@ _TIER_SUBJECT = re.compile(r"^(.*)的(?:企业|组织|单位|项目|机构)?，"
 def _short_title(title: str) -> str:
     if title.endswith("若干政策措施"):
         return "若干政策措施"
-    core = re.sub(r"^关于|的若干政策$|办法$", "", title)
-    core = re.sub(r"^(城阳区|加强和改进新时代)", "", core)
-    return core[:10]
+    core = re.sub(r"^关于|的若干政策$", "", title)
+    if core != title.removeprefix("关于"):  # 关于…的若干政策: its subject, without the slogan
+        core = re.sub(r"^(加强和改进|支持)?(新时代)?|(引领|助力|推动).*$", "", core)
+        return f"{core}若干政策"
+    return re.sub(r"^城阳区|(实施|管理|试行)?办法$", "", title) or title
 
 
 def _programmes_from_rewards(doc: DocRecord) -> list[Programme]:
@@ -670,3 +707,22 @@ def _plain(text: str) -> str:
 def signature(rule: Rule) -> tuple:
     return (rule.field, rule.operator, repr(rule.value), repr(sorted((rule.window or {}).items())), rule.kind,
             repr(rule.applies_if), rule.any_of)
+
+
+def rules_from_text(text: str, region: str = "") -> list[tuple[str, list[dict]]]:
+    """Conditions written as free text (a service guide's 受理条件): each clause with the rules it states
+    (empty: kept for review). Used to measure extraction on real guides."""
+    out: list[tuple[str, list[dict]]] = []
+    offset = 0
+    for raw in text.split("\n"):
+        start, end = offset, offset + len(raw)
+        offset = end + 1
+        m = ITEM_MARK.match(raw)
+        body = start + (m.end() if m else 0)
+        for is_, ie in _items(text, body, end):
+            for cs, ce in split_clauses(text, is_, ie):
+                clause = text[cs:ce]
+                if len(clause) < 3 or _LEAD_IN.search(clause) or re.fullmatch(r"[（(]?[一二三四五六七八九十\d]+[)）、.．]?", clause):
+                    continue
+                out.append((clause, parse_clause_all(clause, region)))
+    return out

@@ -49,4 +49,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     from . import routes_admin
 
     app.include_router(routes_admin.router)  # /admin page and /api/admin/* (assistant/admin)
+    from . import routes_eligibility
+
+    app.include_router(routes_eligibility.router)  # /check, /api/eligibility, /api/admin/eligibility/*
     return app
