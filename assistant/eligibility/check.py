@@ -48,7 +48,12 @@ def evaluate(rule: Rule, profile: Profile, as_of: dt.date) -> tuple[str, Any, st
         for f, wanted in rule.applies_if.items():
             have = getattr(profile, f, None)
             if have is None:
-                return "unknown", value, f"需先确定{FIELD_LABELS.get(f, (f,))[0]}"
+                # Which threshold binds is itself unknown; say what it would mean for this applicant.
+                note = f"需先确定{FIELD_LABELS.get(f, (f,))[0]}"
+                if value is not None:
+                    inner, _, inner_note = evaluate(rule.model_copy(update={"applies_if": None}), profile, as_of)
+                    note += f"；如适用此项：{'满足' if inner == 'met' else '不满足'}（{inner_note}）"
+                return "unknown", value, note
             if have != wanted:
                 return "n/a", value, ""
     if value is None:

@@ -50,7 +50,7 @@ class ProfileError(ValueError):
 class Award(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100)
-    year: int = Field(ge=1949, le=2100)
+    year: int = Field(ge=1949)
 
 
 class StandardLed(BaseModel):
