@@ -70,7 +70,7 @@ def evaluate(rule: Rule, profile: Profile, as_of: dt.date) -> tuple[str, Any, st
         return ("met" if ok else "unmet"), value.isoformat(), f"成立{'未' if ok else '已'}超过{target}年"
     if op == ">=":
         ok = float(value) >= float(target)
-        return ("met" if ok else "unmet"), value, f"{value}{rule.unit} {'≥' if ok else '<'} {target:g}{rule.unit}" \
+        return ("met" if ok else "unmet"), value, f"{value:g}{rule.unit} {'≥' if ok else '<'} {target:g}{rule.unit}" \
             if isinstance(target, (int, float)) else ""
     if op == "<=":
         ok = float(value) <= float(target)

@@ -187,3 +187,24 @@ def parse_profile(data) -> Profile:
         return Profile.model_validate(data)
     except ValidationError as exc:
         raise ProfileError(validation_errors(exc)) from None
+
+
+def form_fields(names: list[str]) -> list[dict]:
+    """How the /check form asks for each field: its label, group, input kind and choices."""
+    schema = Profile.model_json_schema()
+    out = []
+    for name in names:
+        label, group = FIELD_LABELS[name]
+        prop = schema["properties"][name]
+        variants = [v for v in prop.get("anyOf", [prop]) if v.get("type") != "null"]
+        first = variants[0] if variants else {}
+        kind, choices = first.get("type", "string"), first.get("enum")
+        if first.get("format") == "date":
+            kind = "date"
+        elif kind == "array":
+            item = first.get("items", {})
+            ref = item.get("$ref", "").rsplit("/", 1)[-1]
+            kind = {"Award": "awards", "StandardLed": "standards"}.get(ref, "dates" if item.get("format") == "date"
+                                                                         else "list")
+        out.append({"field": name, "label": label, "group": group, "kind": kind, "choices": choices})
+    return out

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from ..admin.errors import AdminError
 from ..eligibility.check import CheckError, rulebook_for, run_check, used_fields
-from ..eligibility.profile import FIELD_LABELS, Profile, ProfileError
+from ..eligibility.profile import FIELD_LABELS, ProfileError, form_fields
 from ..eligibility.store import RuleEditError, revert_correction, rules_for_document, save_correction
 from .routes_admin import _AdminRoute, _actor, admin_service
 from .routes_chat import require_engine
@@ -48,16 +48,11 @@ def eligibility(body: EligibilityRequest, request: Request):
         return _error_response(exc)
 
 
-@router.get("/api/eligibility/form", summary="体检表单：规则用到的画像字段（分组、中文名称、类型）")
+@router.get("/api/eligibility/form", summary="体检表单：规则用到的画像字段（分组、中文名称、输入方式）")
 def eligibility_form(request: Request):
     engine = require_engine(request)
     programmes = rulebook_for(engine.index, request.app.state.db)
-    schema = Profile.model_json_schema()
-    fields = []
-    for name in ["name", *used_fields(programmes)]:
-        label, group = FIELD_LABELS[name]
-        fields.append({"field": name, "label": label, "group": group, "schema": schema["properties"].get(name, {})})
-    return {"fields": fields, "programs": sorted(p.name for p in programmes)}
+    return {"fields": form_fields(["name", *used_fields(programmes)]), "programs": sorted(p.name for p in programmes)}
 
 
 @router.api_route("/check", methods=["GET", "HEAD"], include_in_schema=False)
