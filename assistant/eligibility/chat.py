@@ -240,6 +240,8 @@ def _value_text(cond: dict) -> str:
         return f"（{cond['note']}）"
     if isinstance(v, bool):
         return f"（您提供：{'是' if v else '否'}）"
+    if isinstance(v, (int, float)):
+        return f"（您提供：{v:g}{cond.get('unit', '')}）"
     return f"（您提供：{v}）" if not isinstance(v, (list, dict)) else ""
 
 

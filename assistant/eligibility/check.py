@@ -205,15 +205,28 @@ def check_programme(prog: Programme, profile: Profile, as_of: dt.date, docs: dic
             "reward": reward, "deadline": deadline, "where": where}
 
 
+_service_db = None
+
+
+def use_database(db) -> None:
+    """The service's database, so the chat path (which has no handle on it) applies admin corrections too."""
+    global _service_db
+    _service_db = db
+
+
 def rulebook_for(index, db=None) -> list[Programme]:
     """The programmes of a loaded index (current documents only), admin corrections applied; cached per
     build and corrections state so a warm check does no extraction."""
     stamp = ""
     corrections: list[dict] = []
+    db = db if db is not None else _service_db
     if db is not None:
         from .store import corrections_state
 
-        stamp, corrections = corrections_state(db)
+        try:
+            stamp, corrections = corrections_state(db)
+        except Exception:  # a closed or unmigrated database: the rules as extracted
+            stamp, corrections = "", []
     key = (str(getattr(index, "build_dir", id(index))), stamp)
     with _cache_lock:
         cached = _cache.get(key)

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from ..admin.errors import AdminError
-from ..eligibility.check import CheckError, rulebook_for, run_check, used_fields
+from ..eligibility.check import CheckError, rulebook_for, run_check, use_database, used_fields  # noqa: F401
 from ..eligibility.profile import FIELD_LABELS, ProfileError, form_fields
 from ..eligibility.store import RuleEditError, revert_correction, rules_for_document, save_correction
 from .routes_admin import _AdminRoute, _actor, admin_service
