@@ -98,6 +98,8 @@ def parse_facts(text: str, today: dt.date | None = None) -> tuple[dict, list[str
             i = text.find(w)
             if i < 0:
                 continue
+            if re.search(r"(需要|要不要|是否|必须|要求|什么)$", text[max(0, i - 4):i]) or text[i + len(w):i + len(w) + 1] in ("吗", "么"):
+                continue  # 需要注册商标吗 asks about the rule; it states nothing about the enterprise
             value = not _negated(text, i, i + len(w))
             if field == "serious_dishonesty_listed" and re.search(r"(没有|没|未|不)(被)?(列入)?" , text[max(0, i - 6):i]):
                 value = False

@@ -456,7 +456,9 @@ def _find_text(doc: DocRecord, heading: re.Pattern, sentence: re.Pattern | None 
             for s, e in _sentences(body, offset):
                 quote = body[s:e].strip()
                 if quote and (sentence is None or sentence.search(quote)):
-                    return _cite(doc, o.start + s, o.start + e)
+                    found = _cite(doc, o.start + s, o.start + e)
+                    found["text"] = re.sub(r"^[\u4e00-\u9fff]{2,6}[：:]", "", found["text"])  # 受理地点：…
+                    return found
     return None
 
 
