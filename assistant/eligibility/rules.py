@@ -63,7 +63,6 @@ class Programme(BaseModel):
 
 CONDITION_HEADING = re.compile(r"(申报|受理|报名|申请|申领|办理|任职|备案|参评)条件|不得申报|支持对象|适用对象")
 EXCLUSION_CUE = re.compile(r"不得(申报|参评|推荐|享受)|不予(受理|支持|补贴|推荐)|取消.*资格")
-CONDITION_LEAD = re.compile(r"(应当|须|需)(同时)?(具备|符合|满足)(下列|以下)?条件|不得申报|不予(受理|支持)")
 REWARD_HEADING = re.compile(r"奖励|政策支持|补贴标准|资助|支持方式")
 DEADLINE_HEADING = re.compile(r"(申报|报名|申领|受理)(时间|截止)|截止时间")
 WHERE_HEADING = re.compile(r"(受理|办理)地点|受理部门")
@@ -93,7 +92,6 @@ CERTIFICATIONS = {  # system name as policies write it -> the code a profile lis
     "能源管理体系": "ISO50001", "信息安全管理体系": "ISO27001", "知识产权合规管理体系": "GB/T29490",
     "CE": "CE", "UL": "UL",
 }
-STANDARD_LEVELS = ("国际", "国家", "行业", "地方", "团体")
 _AWARD_PREFIX = re.compile(r"^(青岛市|山东省|城阳区|全国|国家级|省级|市级|区级)")
 
 

@@ -11,7 +11,7 @@ import time
 from ..ingest.chunking import ARTICLE_RANK
 from ..store import DocRecord
 from .profile import FIELD_LABELS
-from .rules import Kind, Programme, Rule, extract_document
+from .rules import Programme, Rule, extract_document
 
 OPERATORS = ("years_since_at_least", "years_since_at_most", ">=", "<=", "education_at_least", "title_at_least", "is_true", "is_false", "region_in",
              "none_within_years", "has_item", "has_standard", "has_award", "award_within_years", "award_since_year")
