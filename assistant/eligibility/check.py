@@ -202,6 +202,7 @@ def check_programme(prog: Programme, profile: Profile, as_of: dt.date, docs: dic
     return {"program": prog.name, "audience": prog.audience, "verdict": verdict, "conditions": conditions,
             "need_fields": [{"field": f, "label": FIELD_LABELS.get(f, (f,))[0]} for f in need],
             "review_count": sum(1 for c in conditions if c["status"] == "review"),
+            "rules_checked": sum(1 for c in conditions if c["status"] != "review"),
             "reward": reward, "deadline": deadline, "where": where}
 
 
@@ -259,7 +260,8 @@ def check_profile(programmes: list[Programme], profile: Profile, docs: dict[str,
     as_of = as_of or dt.date.today()
     chosen = find_programmes(programmes, program) if program else programmes
     results = [check_programme(p, profile, as_of, docs) for p in chosen]
-    results.sort(key=lambda r: (VERDICT_ORDER[r["verdict"]], r["program"]))
+    # Within a verdict, the programmes judged on more conditions first (a service guide with one rule last).
+    results.sort(key=lambda r: (VERDICT_ORDER[r["verdict"]], -r["rules_checked"], r["program"]))
     return {"as_of": as_of.isoformat(), "programs": results}
 
 
