@@ -10,9 +10,10 @@
 
   function ruleSummary(rule) {
     if (rule.kind === "review" || !rule.field) return "由评审认定（不自动判断）";
-    const value = typeof rule.value === "object" && rule.value !== null ? JSON.stringify(rule.value) : String(rule.value ?? "");
+    const value = rule.value === null || rule.value === undefined ? ""
+      : (typeof rule.value === "object" ? JSON.stringify(rule.value) : String(rule.value)) + (rule.unit || "");
     const win = rule.window ? ` 时间窗 ${rule.window.years} 年` : "";
-    return `${fieldLabels[rule.field] || rule.field} ${rule.operator} ${value}${rule.unit || ""}${win}`;
+    return `${fieldLabels[rule.field] || rule.field} ${rule.operator} ${value}${win}`.replace(/\s+/g, " ");
   }
 
   function sourceText(doc) {
