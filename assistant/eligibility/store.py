@@ -183,3 +183,13 @@ def rules_for_document(db, index, doc_id: str) -> list[dict]:
                                       "note": c["note"], "flag": FLAG_CHANGED if stale else ""}
             out.append(item)
     return out
+
+
+def sync_index_dir(db, index_dir, actor: str = "system") -> dict:
+    """sync_rules for the build an index folder serves (CLI re-index: no loaded engine)."""
+    from .check import DocsOnly
+
+    try:
+        return sync_rules(db, DocsOnly.open(index_dir), actor)
+    except Exception as exc:  # never fail a good build over rule bookkeeping
+        return {"error": f"{type(exc).__name__}: {exc}"}

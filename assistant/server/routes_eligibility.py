@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from ..admin.errors import AdminError
 from ..eligibility.check import CheckError, rulebook_for, run_check, use_database, used_fields  # noqa: F401
 from ..eligibility.profile import FIELD_LABELS, ProfileError, form_fields
-from ..eligibility.store import RuleEditError, revert_correction, rules_for_document, save_correction
+from ..eligibility.store import RuleEditError, revert_correction, rules_for_document, save_correction, sync_rules
 from .routes_admin import _AdminRoute, _actor, admin_service
 from .routes_chat import require_engine
 from .routes_web import _page
@@ -75,6 +75,7 @@ def document_rules(request: Request, library_id: int):
     svc = admin_service(request.app)
     doc = svc.library.get_document(library_id)
     index = _index(request)
+    sync_rules(svc.db, index, _actor(request))  # an index built elsewhere (CLI) gets its rules stored too
     source = doc.get("source", "")
     out = []
     for doc_id, rec in index.docs.items():
