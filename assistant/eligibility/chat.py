@@ -6,6 +6,7 @@ reuse the facts of the earlier turns."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 
 from ..models import Answer, Citation
@@ -15,6 +16,7 @@ from .rules import Programme
 
 ASKS = re.compile(r"能(不能|否)?(报|申报|申请|参评|参加|享受|拿|领|评)|可(以|不可以)?(申报|报|申请|参评|享受)|"
                   r"符合.{0,6}(条件|要求)|够(不够)?(条件|资格|格)|有没有资格|有资格|行不行|是否符合|还能报|能报")
+log = logging.getLogger(__name__)
 VERDICT_TEXT = {"eligible": "符合申报条件", "not_eligible": "不符合申报条件", "need_info": "尚不能确定，需要补充信息"}
 _NEG = re.compile(r"(没有|没|无|未|不|尚未|还没|还没有|暂无)$")
 _NEG_AFTER = re.compile(r"^(还没|还没有|没有|未|尚未)")
@@ -186,7 +188,14 @@ def eligibility_answer(index, question: str, history: list[tuple[str, Answer]], 
                        today: dt.date | None = None) -> Answer | None:
     """An answer from the self-check when the question asks whether the enterprise may apply and states
     facts about it (or follows an earlier self-check); None leaves the question to the usual answer."""
-    today = today or dt.date.today()
+    try:
+        return _eligibility_answer(index, question, history, db, today or dt.date.today())
+    except Exception:  # the usual answer is always there to fall back on
+        log.exception("eligibility check in the chat failed")
+        return None
+
+
+def _eligibility_answer(index, question: str, history: list[tuple[str, Answer]], db, today: dt.date) -> Answer | None:
     facts, said = parse_facts(question, today)
     previous = [p for _, a in history for p in (a.eligibility or [])]
     asks = bool(ASKS.search(question))
