@@ -4,6 +4,7 @@ the profile in the browser only when the user asks for it."""
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -144,4 +145,16 @@ def test_bad_input_is_named_and_consent_keeps_the_profile(context):
     expect(pg.locator("#remember")).to_be_checked()
     pg.click("#clear-profile")
     assert pg.evaluate("() => localStorage.getItem('qpa-check-profile')") is None
+    assert not errors, errors
+
+
+def test_helpdesk_draft_carries_the_check(context):
+    pg, errors = _page(context)
+    pg.goto("/helpdesk")
+    pg.fill("#hd-question", "来电企业2017年在城阳注册，去年销售额2600万，没有注册商标，能报青岛优品吗？")
+    pg.click("#hd-search")
+    expect(pg.locator(".eligibility-notice")).to_contain_text("青岛优品")
+    draft = pg.locator("#draft")
+    expect(draft).to_have_value(re.compile("不符合申报条件"))
+    assert "申报产品拥有有效注册商标" in draft.input_value()
     assert not errors, errors
