@@ -122,7 +122,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     for question in _questions(args):
         answer = engine.ask(question, filters=_filters(args))
         if args.json or batch:
-            print(json.dumps(answer.model_dump(include={"answer", "found", "intent", "citations", "notices"}),
+            print(json.dumps(answer.model_dump(include={"answer", "found", "intent", "citations", "notices", "eligibility"}),
                              ensure_ascii=False, indent=None if batch else 1), flush=True)
         else:
             print(render_plain(answer))
@@ -182,6 +182,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return eval_main(args, _engine(args))
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Eligibility self-check (政策体检): one profile from --profile, or one JSON profile per stdin line."""
+    from .eligibility.cli import run_cli
+
+    return run_cli(args, _settings(args))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description="质量政策助手：有条款出处的政策问答")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -225,6 +232,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="低于阈值时以非零状态退出")
     p.add_argument("--verbose", action="store_true")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("check", help="政策体检：按企业画像逐项核对各项目的申报条件")
+    p.add_argument("--profile", help="企业画像 JSON 文件；省略时从标准输入每行读一个画像")
+    p.add_argument("--program", help="只看此项目（如 青岛优品）")
+    p.add_argument("--as-of", dest="as_of", help="按此日期计算时间条件（YYYY-MM-DD，默认今天）")
+    p.add_argument("--index", help="索引目录")
+    p.add_argument("--data", help="数据目录（读取管理员对条件的更正）")
+    p.add_argument("--json", action="store_true", help="输出 JSON")
+    p.set_defaults(func=cmd_check)
     __import__("assistant.admin.cli", fromlist=["register"]).register(sub)  # assistant docs …
     return parser
 

@@ -114,6 +114,34 @@ MIGRATIONS: list[str] = [
     UPDATE index_jobs SET state='interrupted', finished_at=started_at WHERE state='running';
     CREATE UNIQUE INDEX index_jobs_one_running ON index_jobs(state) WHERE state='running';
     """,
+    # 4 (issue 10): eligibility rules per document version and admins' corrections of them (assistant/eligibility)
+    """
+    CREATE TABLE eligibility_rules (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        doc_id TEXT NOT NULL,
+        content_hash TEXT NOT NULL,           -- the document version the rule was extracted from
+        rule_key TEXT NOT NULL,               -- doc_id + hash of the quoted clause
+        program TEXT NOT NULL,
+        article_hash TEXT NOT NULL,           -- hash of the article holding the clause
+        rule TEXT NOT NULL,                   -- JSON: field, operator, value, unit, window, kind, span
+        build_id TEXT NOT NULL DEFAULT '',
+        extracted_at REAL NOT NULL,
+        UNIQUE (doc_id, content_hash, rule_key)
+    );
+    CREATE TABLE eligibility_corrections (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        doc_id TEXT NOT NULL,
+        rule_key TEXT NOT NULL,
+        article_hash TEXT NOT NULL,           -- the article as it read when corrected
+        changes TEXT NOT NULL,                -- JSON: the corrected field, operator, value, unit, window, kind
+        note TEXT NOT NULL DEFAULT '',
+        actor TEXT NOT NULL,
+        at REAL NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1,
+        flagged_at REAL,                      -- set when a re-index finds the article changed
+        UNIQUE (doc_id, rule_key)
+    );
+    """,
 ]
 
 # Stored data is readable by the service's own user only (issue 11).

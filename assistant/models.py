@@ -99,3 +99,4 @@ class Answer(BaseModel):
     mode: Literal["offline", "llm"] = "offline"
     notices: list[str] = Field(default_factory=list)
     suggestions: list[dict] = Field(default_factory=list)  # closest documents when nothing was found
+    eligibility: list[dict] = Field(default_factory=list)  # self-check results (assistant/eligibility), one per programme

@@ -59,7 +59,11 @@ def build_library_index(settings: Settings):
                 last.update(stage=stage, t=now)
 
         with library.locked(shared=True):  # nobody changes the library while it is read
-            return build_index([library.root], settings.index_dir, settings, progress)
+            report = build_index([library.root], settings.index_dir, settings, progress)
+        from ..eligibility.store import sync_index_dir
+
+        sync_index_dir(db, settings.index_dir.resolve(), "cli")  # eligibility rules of the new versions
+        return report
     finally:
         db.close()
 

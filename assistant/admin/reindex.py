@@ -67,6 +67,17 @@ def index_locked(index_dir: Path) -> bool:
     return False
 
 
+def _sync_eligibility(db: Database, index, actor: str) -> dict:
+    """Rules of new document versions stored, stale corrections flagged (assistant/eligibility)."""
+    from ..eligibility.store import sync_rules
+
+    try:
+        return sync_rules(db, index, actor)
+    except Exception as exc:  # rule extraction must never fail a good index build
+        log.exception("eligibility rule sync failed")
+        return {"error": f"{type(exc).__name__}: {exc}"}
+
+
 def _metrics(result: dict) -> dict:
     source = result.get("metrics") if isinstance(result.get("metrics"), dict) else result
     return {k: v for k, v in source.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
@@ -249,6 +260,7 @@ class ReindexManager:
             self._progress("swap", 0, 1)
             self.engine.load()
             report["served_build"] = self.engine.index.build_id
+            report["eligibility"] = _sync_eligibility(self.db, self.engine.index, actor)
             if self.settings.reindex_eval:
                 self._progress("eval", 0, 0)
                 evaluation = self._evaluate()

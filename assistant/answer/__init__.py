@@ -56,6 +56,15 @@ def stream_answer(searcher: Searcher, question: str, settings: Settings, history
     """Events: {"type": "delta", "text"} as the answer is produced, then one {"type": "final", "answer"}."""
     q = clean_question(question, settings.max_question_chars)
     index = searcher.index
+    from ..eligibility.chat import eligibility_answer
+
+    checked = eligibility_answer(index, q, history)  # profile facts + "能报吗": the self-check answers
+    if checked is not None and not chunk_ids:
+        for line in checked.answer.split("\n"):
+            yield {"type": "delta", "text": line + "\n"}
+        checked.question = checked.resolved_question = q
+        yield {"type": "final", "answer": checked}
+        return
     resolved = resolve(index, q, history)
     intent = detect_intent(normalize_query(resolved))
     hits = passages_by_id(searcher, chunk_ids) if chunk_ids else searcher.search(resolved, RETRIEVE_K, filters)

@@ -49,4 +49,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     from . import routes_admin
 
     app.include_router(routes_admin.router)  # /admin page and /api/admin/* (assistant/admin)
+    from . import routes_eligibility
+
+    app.include_router(routes_eligibility.router)  # /check, /api/eligibility, /api/admin/eligibility/*
+    routes_eligibility.use_database(app.state.db)  # admin corrections apply in the chat's self-check too
     return app

@@ -10,6 +10,8 @@
     upload: "上传", replace: "替换新版本", edit_metadata: "修改信息", retire: "废止", reinstate: "恢复现行",
     delete: "删除", seed: "初始化导入", seed_done: "初始化完成", login: "登录", login_failed: "登录失败", logout: "退出登录",
     reindex_start: "开始重新索引", reindex_done: "索引完成", reindex_failed: "索引失败",
+    eligibility_rule_corrected: "更正申报条件", eligibility_rule_reverted: "撤销条件更正",
+    eligibility_rule_flagged: "条件更正待复核",
   };
   const METRICS = {
     "recall@5": "召回率@5", "recall@10": "召回率@10", "mrr": "MRR", citation_accuracy: "引用准确率",
@@ -380,6 +382,7 @@
     }
     const dialog = $("doc-dialog");
     if (!dialog.open) dialog.showModal();
+    document.dispatchEvent(new CustomEvent("admin:doc-open", { detail: doc }));  // admin-rules.js
   }
 
   async function saveMeta() {
@@ -575,6 +578,7 @@
     if (d.error) parts.push(d.error);
     if (d.files !== undefined) parts.push(`${d.files} 个文件`);
     if (d.client) parts.push(`来自 ${d.client}`);
+    if (d.rule_key) parts.push(`条件 ${d.quote || d.rule_key}` + (d.reason === "article_changed" ? "（原文已变更）" : ""));
     return parts.join("；");
   }
 

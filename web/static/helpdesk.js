@@ -84,6 +84,11 @@
     notices.textContent = "";
     if (!answer.found) notices.append(el("p", { class: "notice", text: "未在所选依据中找到明确答案，请核实后再答复。" }));
     for (const n of answer.notices || []) notices.append(el("p", { class: "notice", text: n }));
+    // 政策体检: the caller's facts were checked against the programme's conditions (verdict is in the draft).
+    for (const r of answer.eligibility || []) {
+      const verdict = { eligible: "符合条件", need_info: "需补充信息", not_eligible: "不符合条件" }[r.verdict] || r.verdict;
+      notices.append(el("p", { class: "notice eligibility-notice", text: `已按来电所述情况完成政策体检：“${r.program}”${verdict}，逐项核对结果已写入草稿。` }));
+    }
     citationsList.textContent = "";
     for (const c of answer.citations || []) {
       citationsList.append(el("li", { class: "source" + (c.status === "已废止" ? " is-repealed" : "") },

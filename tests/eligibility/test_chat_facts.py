@@ -1,0 +1,36 @@
+"""Profile facts read from chat questions: dates, amounts with units, yes/no facts with negation."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from assistant.eligibility.chat import parse_facts
+
+TODAY = dt.date(2026, 11, 24)
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("我们2017年在城阳注册，去年销售额1500万，有注册商标，能报青岛优品吗？",
+     {"registered_on": "2017-12-31", "region": "青岛市城阳区", "annual_sales_wan": 1500.0, "registered_trademark": True}),
+    ("2019年3月成立，营收2.5亿，通过了ISO9001", {"registered_on": "2019-03-31", "annual_sales_wan": 25000.0,
+                                            "certifications": ["ISO9001"]}),
+    ("我们产品还没有注册商标，可以报青岛优品吗", {"registered_trademark": False}),
+    ("商标还没注册", {"registered_trademark": False}),
+    ("青岛优品申报需要注册商标吗？", {}),  # asks about the rule, states nothing about the enterprise
+    ("我们公司前年拿了市长质量奖", {"awards": [{"name": "市长质量奖", "year": 2024}]}),
+    ("去年发生过一起安全事故", {"accidents": ["2025-12-31"]}),
+    ("近几年没有发生过质量事故，抽查都合格", {"accidents": [], "spot_check_failures": []}),
+    ("没有被列入失信名单", {"serious_dishonesty_listed": False}),
+    ("我们导入卓越绩效3年了，服务业企业", {"excellence_model_years": 3.0, "business_type": "service"}),
+])
+def test_parse_facts(question, expected):
+    facts, said = parse_facts(question, TODAY)
+    assert facts == expected
+    assert len(said) >= len(expected)  # each understood fact is said back to the user
+
+
+def test_future_registration_is_not_taken():
+    facts, _ = parse_facts("我们2030年注册", TODAY)
+    assert "registered_on" not in facts
