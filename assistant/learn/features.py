@@ -23,6 +23,7 @@ FEATURES = (
     "cover_top3_union",  # … in the three best passages together
     "cover_best_doc",  # … in the best document's passages among the top five (the old hand-tuned rule's signal)
     "noun_cover_union",  # the same for the subject words only (nouns)
+    "title_cover",  # share of the subject words the best passages' titles and headings name (the topic asked)
     "head_noun_covered",  # the last subject word — usually the thing asked (名单, 密码, 电话) — is in the evidence
     "rarest_uncovered_idf",  # IDF of the rarest question term the evidence lacks, relative to the corpus maximum
     "unknown_term_share",  # weight share of terms the corpus never uses
@@ -71,6 +72,8 @@ def evidence_features(index: LoadedIndex, question: str, intent: str, hits: list
     elif hits:
         out["cover_best_doc"] = 1.0
     out["noun_cover_union"] = coverage(nouns, union, alias, vocab) if nouns and union else float(bool(union))
+    heads = " ".join(f"{h.title} {h.section}" for h in top).lower()
+    out["title_cover"] = coverage(nouns or terms, heads, alias, vocab) if (nouns or terms) and heads else 0.0
     if nouns:
         positions = {t: q.find(t) for t in nouns}
         head = max(positions, key=lambda t: (positions[t], len(t)))
