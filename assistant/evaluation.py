@@ -43,9 +43,10 @@ def _check(engine: Engine, item: dict, answer: Answer, qid: str) -> dict:
     hits = engine.search(answer.resolved_question or item["question"], 10)
     sources = list(dict.fromkeys(h.source for h in hits))
     row = {"id": qid, "question": item["question"], "answerable": answerable, "found": answer.found,
-           "intent": answer.intent, "expected_intent": item.get("intent")}
+           "intent": answer.intent, "expected_intent": item.get("intent"),
+           "kind": answer.kind, "expected_kind": item.get("kind")}
     if not answerable:
-        row["ok"] = not answer.found
+        row["ok"] = not answer.found and item.get("kind", answer.kind) == answer.kind
         return row
     row["retrieved@5"] = bool(expect & set(sources[:5]))
     text = squash(answer.answer)
@@ -109,6 +110,9 @@ def metrics(rows: list[dict], latencies: list[float] | None = None) -> dict:
         "refusal_recall": _ratio(sum(not r["found"] for r in unanswerable), len(unanswerable)),
         "multi_turn_coverage": _ratio(sum(r["facts_in_answer"] for r in multi), sum(r["facts"] for r in multi)),
         "answered_fully": _ratio(sum(r["ok"] for r in answerable), len(answerable)),
+        # Questions labelled with a kind of request (policy_question / out_of_scope / greeting): share told apart.
+        "kind_accuracy": _ratio(sum(r["kind"] == r["expected_kind"] for r in rows if r.get("expected_kind")),
+                                sum(1 for r in rows if r.get("expected_kind"))),
     }
     if latencies:
         lat = sorted(latencies)

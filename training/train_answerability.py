@@ -35,6 +35,7 @@ from assistant.learn.features import FEATURES, evidence_features, vector  # noqa
 from assistant.tokenize import normalize_query  # noqa: E402
 
 K = 8
+IN_DOMAIN = ("golden→shipped",)  # the product's own questions on its own corpus count --in-domain-weight times
 OFF_DOMAIN = ("ncp→shipped", "gd→shipped")  # real policy questions of other domains asked of the shipped corpus
 
 
@@ -152,6 +153,8 @@ def main() -> int:
     ap.add_argument("--rows", default=str(WORK / "answerability-rows.jsonl"))
     ap.add_argument("--reuse-rows", action="store_true", help="train on rows assembled by an earlier run")
     ap.add_argument("--max-false-answer", type=float, default=0.02)
+    ap.add_argument("--model", choices=("gb", "lr"), default="gb")
+    ap.add_argument("--in-domain-weight", type=float, default=6.0)
     ap.add_argument("--figure", default=str(ROOT / "docs" / "figures" / "answerability-curve.svg"))
     args = ap.parse_args()
     from sklearn.linear_model import LogisticRegression
@@ -171,13 +174,21 @@ def main() -> int:
     val = np.array([r["validation"] for r in rows])
     groups = np.array([hash(r["question"]) % 10 for r in rows])
     scaler = StandardScaler().fit(X[~val])
-    model = LogisticRegression(C=1.0, max_iter=2000)
+    if args.model == "gb":
+        from sklearn.ensemble import GradientBoostingClassifier
+
+        scaler = StandardScaler(with_mean=False, with_std=False).fit(X[~val])  # trees need no scaling
+        model = GradientBoostingClassifier(n_estimators=120, max_depth=3, learning_rate=0.1, subsample=0.8,
+                                           random_state=8)
+    else:
+        model = LogisticRegression(C=1.0, max_iter=2000)
     # Cross-validated probabilities on the training split (grouped by question) choose the threshold.
     # Each (set, label) group weighs the same in training, so that the small in-domain sets (the golden
     # questions on the shipped corpus) count as much as the large cross-corpus ones.
     keys = [(r["set"], r["label"]) for r in rows]
     counts = {k: keys.count(k) for k in set(keys)}
-    weights = np.array([len(rows) / (len(counts) * counts[k]) for k in keys])
+    weights = np.array([len(rows) / (len(counts) * counts[k]) * (args.in_domain_weight if k[0] in IN_DOMAIN else 1.0)
+                        for k in keys])
     cv = cross_val_predict(model, scaler.transform(X[~val]), y[~val], cv=GroupKFold(5), groups=groups[~val],
                            method="predict_proba", params={"sample_weight": weights[~val]})[:, 1]
     # The product's promise on real off-domain policy questions: at most 2 % of them answered.
@@ -197,22 +208,36 @@ def main() -> int:
         "auc": round(float(roc_auc_score(y[val], pv)), 4), "brier": round(float(brier_score_loss(y[val], pv)), 4),
         "per_set": per_set,
     }
-    artifact = {
-        "version": 1,
-        "kind": "logistic regression over standardized evidence features",
-        "features": list(FEATURES), "mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist(),
-        "coef": model.coef_[0].tolist(), "intercept": float(model.intercept_[0]), "threshold": round(threshold, 6),
+    artifact = {"version": 1, "features": list(FEATURES), "threshold": round(threshold, 6)}
+    if args.model == "gb":
+        trees = [est[0].tree_ for est in model.estimators_]
+        x0 = X[:1]
+        leaf_sum = sum(t.value[t.apply(x0.astype(np.float32))[0]][0][0] for t in trees)
+        artifact.update(kind="trees", rate=model.learning_rate, trees=[
+            {"left": t.children_left.tolist(), "right": t.children_right.tolist(), "feature": t.feature.tolist(),
+             "threshold": [round(float(v), 6) for v in t.threshold],
+             "value": [round(float(v), 6) for v in t.value[:, 0, 0]]} for t in trees],
+            init=float(model.decision_function(x0)[0] - model.learning_rate * leaf_sum))
+    else:
+        artifact.update(kind="linear", mean=scaler.mean_.tolist(), scale=scaler.scale_.tolist(),
+                        coef=model.coef_[0].tolist(), intercept=float(model.intercept_[0]))
+    artifact.update({
         "meta": {"trained_rows": int((~val).sum()), "validation_rows": int(val.sum()),
                  "threshold_rule": f"at most {args.max_false_answer:.0%} of the training split's real off-domain "
                                    f"questions ({', '.join(OFF_DOMAIN)}) answered, on 5-fold cross-validated "
                                    "probabilities",
                  "validation": validation,
+                 "model": args.model, "in_domain_weight": args.in_domain_weight,
                  "command": "nice -n 10 python training/train_answerability.py"},
-    }
+    })
     Path(args.out).write_text(json.dumps(artifact, ensure_ascii=False, indent=1), encoding="utf-8")
     write_figure(Path(args.figure), pv, y[val], threshold)
-    print(json.dumps({"threshold": threshold, "validation": validation,
-                      "coef": dict(zip(FEATURES, np.round(model.coef_[0], 3).tolist()))}, ensure_ascii=False, indent=1))
+    print(json.dumps({"threshold": threshold, "validation": validation}, ensure_ascii=False, indent=1))
+    from assistant.learn.answerability import AnswerabilityModel
+
+    shipped = AnswerabilityModel.load(Path(args.out))  # the artifact reproduces the trained model
+    check = np.array([shipped.probability(r["features"]) for r in np.array(rows)[val][:50]])
+    assert np.allclose(check, pv[:50], atol=1e-4), "exported model disagrees with the trained one"
     return 0
 
 

@@ -13,7 +13,7 @@ from ..settings import Settings
 from ..ingest.region import applies, chain, mentioned_regions
 from .compose import OfflineComposer
 from .refusal import refusal
-from .scope import POLICY, request_kind, scope_reply
+from .scope import POLICY, SURE, request_kind, scope_reply
 from ..tokenize import normalize_query
 from .followup import resolve
 from .intent import detect_intent
@@ -58,20 +58,25 @@ def stream_answer(searcher: Searcher, question: str, settings: Settings, history
                   filters: SearchFilters | None = None, chunk_ids: list[str] | None = None) -> Iterator[dict]:
     """Events: {"type": "delta", "text"} as the answer is produced, then one {"type": "final", "answer"}.
 
-    Steps: what kind of request it is (a policy question, a greeting, a task the assistant does not do) →
+    Steps: what kind of request it is (a policy question, a greeting, a task the assistant does not do;
+    declined at once when the classifier is sure, else only when the corpus does not answer it either) →
     retrieval (applicable regions first) → whether the question names a region the corpus does not cover →
     whether the evidence answers it (the trained answerability model) → compose (LLM or offline)."""
     q = clean_question(question, settings.max_question_chars)
     index = searcher.index
     resolved = resolve(index, q, history)
     intent = detect_intent(normalize_query(resolved))
-    answer = _decline(searcher, resolved, intent, settings) if not chunk_ids else None
-    if answer is not None:
+    kind, sure = request_kind(resolved) if not chunk_ids else (POLICY, 1.0)
+    if kind != POLICY and sure >= SURE:
+        answer = Answer(answer=scope_reply(kind), found=False, intent=intent, kind=kind)
         yield from _emit(answer)
     else:
         hits = passages_by_id(searcher, chunk_ids) if chunk_ids else searcher.search(resolved, RETRIEVE_K, filters)
         # Help-desk staff picked the passages themselves: no relevance refusal.
         answer, probability = _judge(searcher, resolved, intent, hits, settings) if not chunk_ids else (None, None)
+        if answer is not None and kind != POLICY:
+            # Probably not a policy question, and the corpus does not answer it: the scope reply.
+            answer = Answer(answer=scope_reply(kind), found=False, intent=intent, kind=kind, answerability=probability)
         if answer is not None:
             yield from _emit(answer)
         else:
@@ -86,14 +91,6 @@ def stream_answer(searcher: Searcher, question: str, settings: Settings, history
 def _emit(answer: Answer) -> Iterator[dict]:
     for line in answer.answer.split("\n"):
         yield {"type": "delta", "text": line + "\n"}
-
-
-def _decline(searcher: Searcher, question: str, intent: str, settings: Settings) -> Answer | None:
-    """A greeting or a request that is not about policy: the brief reply, without retrieval."""
-    kind = request_kind(question)
-    if kind == POLICY:
-        return None
-    return Answer(answer=scope_reply(kind), found=False, intent=intent, kind=kind)
 
 
 def _judge(searcher: Searcher, question: str, intent: str, hits: list[Hit],

@@ -28,19 +28,23 @@ def closest_documents(index: LoadedIndex, hits: list[Hit], service_region: str, 
     return docs
 
 
-def corpus_contact(index: LoadedIndex, doc_ids: list[str]) -> str:
-    """The consultation line the documents on the topic give themselves (咨询电话：0532-…), best document first."""
+def corpus_contact(index: LoadedIndex, question: str, doc_ids: list[str]) -> str:
+    """The consultation line (咨询电话：0532-…) that a document on the question's topic — one whose title
+    names a subject word of the question — gives itself; "" when no such document gives one."""
+    from .compose import coverage, expansions, question_terms
+
+    nouns = question_terms(index, question, topical_only=True)
+    alias = expansions(question)
     for doc_id in doc_ids:
         rec = index.docs.get(doc_id)
-        if rec is None:
+        if rec is None or not nouns or coverage(nouns, rec.meta.title.lower(), alias) < 0.5:
             continue
         for s, e in rec.lines:
-            line = rec.text[s:e]
-            m = _PHONE.search(line)
-            if m and _CONTACT_CUE.search(line[:m.start()][-30:] + line[m.end():][:20]):
-                head = re.sub(r"^第[一二三四五六七八九十百]+条\s*", "", line[max(0, m.start() - 40):m.end()].strip())
-                head = head.split("。")[-1].split("；")[-1].lstrip("，、 ")
-                return f"{head}（见《{rec.meta.title}》）"
+            for clause in re.split(r"[。；;]", rec.text[s:e]):
+                m = _PHONE.search(clause)
+                if m and _CONTACT_CUE.search(clause):
+                    clause = re.sub(r"^(第[一二三四五六七八九十百]+条|[答问][:：])\s*", "", clause.strip())
+                    return f"{clause}（见《{rec.meta.title}》）"
     return ""
 
 
@@ -55,6 +59,6 @@ def refusal(index: LoadedIndex, question: str, intent: str, hits: list[Hit], hel
     if docs:
         lead = "可供参考的本地文件：" if other_region else "现有文件涉及的是相近的内容，可能相关的文件："
         text += "\n" + lead + "、".join(f"《{d['title']}》" for d in docs) + "。"
-    contact = corpus_contact(index, [d["doc_id"] for d in docs])
-    text += f"\n如需进一步确认，请咨询{contact or helpdesk}。"
+    contact = corpus_contact(index, question, [d["doc_id"] for d in docs])
+    text += f"\n如需进一步确认：{contact}。" if contact else f"\n如需进一步确认，请咨询{helpdesk}。"
     return Answer(answer=text, found=False, intent=intent, citations=[], question=question, suggestions=docs)

@@ -62,12 +62,15 @@ def load_model(path: str = str(MODEL_PATH)) -> RequestKindModel:
     return RequestKindModel.load(Path(path))
 
 
-def request_kind(question: str, model: RequestKindModel | None = None) -> str:
-    """policy_question, out_of_scope or greeting. Anything the model is unsure of is a policy question:
-    the answerability model still refuses it when the corpus cannot answer."""
+SURE = 0.9  # above this the request is declined without looking at the corpus
+
+
+def request_kind(question: str, model: RequestKindModel | None = None) -> tuple[str, float]:
+    """(kind, probability): policy_question, out_of_scope or greeting. A non-policy kind below SURE is
+    only used when the corpus cannot answer the request either (the caller checks)."""
     probs = (model or load_model()).probabilities(question)
     kind = max(probs, key=probs.get)
-    return kind if probs[kind] >= 0.5 else POLICY
+    return (kind, probs[kind]) if probs[kind] >= 0.5 else (POLICY, probs[POLICY])
 
 
 def scope_reply(kind: str) -> str:

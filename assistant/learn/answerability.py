@@ -1,6 +1,6 @@
-"""Can the retrieved evidence answer the question? A calibrated logistic model over evidence features.
+"""Can the retrieved evidence answer the question? A trained model over evidence features.
 
-The model is a plain JSON of coefficients (assistant/resources/answerability-v1.json) written by
+The model is plain JSON (boosted trees or linear coefficients) (assistant/resources/answerability-v1.json) written by
 training/train_answerability.py from real questions and corpora; loading it runs no code."""
 
 from __future__ import annotations
@@ -20,12 +20,19 @@ MODEL_PATH = Path(__file__).resolve().parent.parent / "resources" / "answerabili
 
 @dataclass
 class AnswerabilityModel:
+    """Either a linear model (mean, scale, coef, intercept) or boosted regression trees (init + rate × the sum
+    of the trees' leaves), both giving log-odds; the threshold applies to the probability."""
+
     features: list[str]
-    mean: list[float]
-    scale: list[float]
-    coef: list[float]
-    intercept: float
     threshold: float
+    kind: str = "linear"
+    mean: list[float] = field(default_factory=list)
+    scale: list[float] = field(default_factory=list)
+    coef: list[float] = field(default_factory=list)
+    intercept: float = 0.0
+    init: float = 0.0
+    rate: float = 0.1
+    trees: list[dict] = field(default_factory=list)  # {"left", "right", "feature", "threshold", "value"} arrays
     meta: dict = field(default_factory=dict)
 
     @classmethod
@@ -33,13 +40,23 @@ class AnswerabilityModel:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if list(data["features"]) != list(FEATURES):
             raise ValueError(f"answerability model {path} was trained on other features; retrain it")
-        return cls(features=data["features"], mean=data["mean"], scale=data["scale"], coef=data["coef"],
-                   intercept=data["intercept"], threshold=data["threshold"], meta=data.get("meta", {}))
+        keys = ("kind", "mean", "scale", "coef", "intercept", "init", "rate", "trees", "meta")
+        return cls(features=data["features"], threshold=data["threshold"], **{k: data[k] for k in keys if k in data})
+
+    def log_odds(self, features: dict[str, float]) -> float:
+        x = [float(features[name]) for name in self.features]
+        if self.kind == "trees":
+            z = self.init
+            for t in self.trees:
+                node = 0
+                while t["left"][node] != -1:
+                    node = t["left"][node] if x[t["feature"][node]] <= t["threshold"][node] else t["right"][node]
+                z += self.rate * t["value"][node]
+            return z
+        return self.intercept + sum(c * (v - m) / (s or 1.0) for v, m, s, c in zip(x, self.mean, self.scale, self.coef))
 
     def probability(self, features: dict[str, float]) -> float:
-        z = self.intercept
-        for name, m, s, c in zip(self.features, self.mean, self.scale, self.coef):
-            z += c * (float(features[name]) - m) / (s or 1.0)
+        z = self.log_odds(features)
         return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
 
