@@ -33,7 +33,7 @@ def examples() -> list[tuple[str, str]]:
     out += [(q["question"], POLICY) for q in ncp_qs]
     out += [(q["question"], POLICY) for q in gd_questions(gd_records, per_record=1)]
     out += [(q["question"], POLICY) for q in statute_questions(lexical_index([statutes_folder()]), per_doc=3)]
-    out += [(g["question"], POLICY) for g in golden_items()]
+    out += [(g["question"], g.get("kind", POLICY)) for g in golden_items()]
     return out
 
 
