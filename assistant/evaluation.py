@@ -20,12 +20,15 @@ DEFAULT_GOLDEN = PROJECT_ROOT / "tests" / "eval" / "golden.yaml"
 # CI fails below these (set a little under the measured figures in docs/benchmarks.md).
 THRESHOLDS = {
     "recall@5": 0.95,
-    "key_fact_coverage": 0.80,
+    "key_fact_coverage": 0.82,
     "citation_accuracy": 0.95,
-    "section_accuracy": 0.75,
-    "refusal_precision": 0.75,
-    "refusal_recall": 0.60,
-    "multi_turn_coverage": 0.65,
+    "section_accuracy": 0.80,
+    # Measured 0.88 / 0.88 with the trained answerability model and the request-kind gate (issue 8's bar
+    # of 0.95 is not reached yet: docs/benchmarks.md, "Knowing what it does not know").
+    "refusal_precision": 0.85,
+    "refusal_recall": 0.85,
+    "multi_turn_coverage": 0.70,
+    "kind_accuracy": 0.95,
 }
 
 
