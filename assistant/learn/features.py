@@ -2,8 +2,8 @@
 
 Every feature is scale-free (a share, a ratio to what the corpus allows, a flag) so that a model trained on
 one corpus (the real ncp policies, statutes, Guangdong guides) transfers to another (the shipped corpus).
-Dense scores are left out on purpose: they need the embedding model at training time and, measured on the
-golden set, lexical evidence already separates the cases (docs/benchmarks.md)."""
+Dense similarity is not among them yet: training would need every training corpus embedded (about 8,000
+chunks), more CPU than the first training run had; it is the next feature to add (docs/benchmarks.md)."""
 
 from __future__ import annotations
 
