@@ -122,7 +122,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     for question in _questions(args):
         answer = engine.ask(question, filters=_filters(args))
         if args.json or batch:
-            print(json.dumps(answer.model_dump(include={"answer", "found", "intent", "citations", "notices", "eligibility"}),
+            print(json.dumps(answer.model_dump(include={"answer", "found", "intent", "kind", "citations", "notices", "eligibility"}),
                              ensure_ascii=False, indent=None if batch else 1), flush=True)
         else:
             print(render_plain(answer))

@@ -20,12 +20,15 @@ DEFAULT_GOLDEN = PROJECT_ROOT / "tests" / "eval" / "golden.yaml"
 # CI fails below these (set a little under the measured figures in docs/benchmarks.md).
 THRESHOLDS = {
     "recall@5": 0.95,
-    "key_fact_coverage": 0.80,
+    "key_fact_coverage": 0.82,
     "citation_accuracy": 0.95,
-    "section_accuracy": 0.75,
-    "refusal_precision": 0.75,
-    "refusal_recall": 0.60,
-    "multi_turn_coverage": 0.65,
+    "section_accuracy": 0.80,
+    # Measured 0.88 / 0.88 with the trained answerability model and the request-kind gate (issue 8's bar
+    # of 0.95 is not reached yet: docs/benchmarks.md, "Knowing what it does not know").
+    "refusal_precision": 0.85,
+    "refusal_recall": 0.85,
+    "multi_turn_coverage": 0.70,
+    "kind_accuracy": 0.95,
 }
 
 
@@ -43,9 +46,10 @@ def _check(engine: Engine, item: dict, answer: Answer, qid: str) -> dict:
     hits = engine.search(answer.resolved_question or item["question"], 10)
     sources = list(dict.fromkeys(h.source for h in hits))
     row = {"id": qid, "question": item["question"], "answerable": answerable, "found": answer.found,
-           "intent": answer.intent, "expected_intent": item.get("intent")}
+           "intent": answer.intent, "expected_intent": item.get("intent"),
+           "kind": answer.kind, "expected_kind": item.get("kind")}
     if not answerable:
-        row["ok"] = not answer.found
+        row["ok"] = not answer.found and item.get("kind", answer.kind) == answer.kind
         return row
     row["retrieved@5"] = bool(expect & set(sources[:5]))
     text = squash(answer.answer)
@@ -109,6 +113,9 @@ def metrics(rows: list[dict], latencies: list[float] | None = None) -> dict:
         "refusal_recall": _ratio(sum(not r["found"] for r in unanswerable), len(unanswerable)),
         "multi_turn_coverage": _ratio(sum(r["facts_in_answer"] for r in multi), sum(r["facts"] for r in multi)),
         "answered_fully": _ratio(sum(r["ok"] for r in answerable), len(answerable)),
+        # Questions labelled with a kind of request (policy_question / out_of_scope / greeting): share told apart.
+        "kind_accuracy": _ratio(sum(r["kind"] == r["expected_kind"] for r in rows if r.get("expected_kind")),
+                                sum(1 for r in rows if r.get("expected_kind"))),
     }
     if latencies:
         lat = sorted(latencies)

@@ -16,6 +16,7 @@ from langchain_core.embeddings import Embeddings
 from .models import Hit, SearchFilters
 from .settings import Settings
 from .store import LoadedIndex, context_text
+from .ingest.region import applies, chain, mentioned_regions, within
 from .text import ARTICLE_NUMBER
 from .tokenize import normalize_query, query_tokens
 
@@ -107,6 +108,14 @@ class Searcher:
                 c = self.index.chunks[pos]
                 if label in c.section or c.text.startswith(label) or f"\n{label}" in c.text:
                     fused[pos] += ARTICLE_BOOST
+        penalty = self.settings.region_penalty
+        if penalty < 1:
+            # Documents that apply to the asker rank first: the service region's chain, or the region the
+            # question names when the corpus holds documents for it.
+            target = self.target_region(q)
+            for pos in fused:
+                if not self._applies(self.index.chunks[pos].doc_id, target):
+                    fused[pos] *= penalty
         scored = sorted(((s, pos) for pos, s in fused.items()), key=lambda x: (-x[0], x[1]))
         if self.settings.reranker_model:
             scored = self._rerank(q, scored)
@@ -119,6 +128,26 @@ class Searcher:
                             status=meta.status, doc_number=meta.doc_number, chunk_id=c.chunk_id,
                             dense_rank=ranks[pos].get("dense"), lexical_rank=ranks[pos].get("lexical")))
         return hits
+
+    # --- jurisdiction ----------------------------------------------------------------------------
+
+    def held_regions(self, regions: list[str]) -> list[str]:
+        """Of the regions a question names, those the corpus holds documents for (the region itself, a
+        region inside it, or a province above it — not 全国, which every region has)."""
+        doc_regions = {rec.meta.region for rec in self.index.docs.values() if rec.meta.region}
+        return [r for r in regions if any(d != "全国" and (within(d, r) or within(r, d)) for d in doc_regions)]
+
+    def target_region(self, question: str) -> str:
+        """The region whose documents apply to this question: the one it names (when the corpus holds it
+        and it is not already on the service chain), else the configured service region."""
+        service = self.settings.service_region
+        named = [r for r in mentioned_regions(question) if r not in chain(service)]
+        held = self.held_regions(named) if named else []
+        return held[0] if held else service
+
+    def _applies(self, doc_id: str, target: str) -> bool:
+        region = self.index.docs[doc_id].meta.region
+        return applies(region, target) or within(region, target)
 
     def _rerank(self, q: str, scored: list[tuple[float, int]]) -> list[tuple[float, int]]:
         with self._reranker_lock:

@@ -51,11 +51,18 @@ class Settings(BaseSettings):
     llm_timeout_s: float = 30.0
     llm_temperature: float = 0.1
 
-    # Answers
-    helpdesk_contact: str = "城阳区市场监督管理局质量发展科 0532-87651234（示例）"
+    # Answers (the corpus's own number for the 质量发展科: 城阳区区长质量奖管理办法 第二十一条)
+    helpdesk_contact: str = "城阳区市场监督管理局质量发展科 0532-87651201（示例）"
     max_question_chars: int = 2000
     # Share of a question's weighted terms the best document must cover before we answer at all.
     answer_min_coverage: float = 0.4
+
+    # Scope, jurisdiction and answerability (issue 8): the region the service answers for (its chain up to
+    # 全国 applies; other regions' documents rank lower and are named as such), how much lower, and an
+    # override of the answerability model's shipped threshold (empty = the one chosen on validation data).
+    service_region: str = "青岛市城阳区"
+    region_penalty: float = 0.6
+    answerability_threshold: float | None = None
 
     # Service
     host: str = "127.0.0.1"

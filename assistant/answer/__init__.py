@@ -10,7 +10,10 @@ from typing import Iterator
 from ..models import Answer, Hit, SearchFilters
 from ..search import Searcher
 from ..settings import Settings
+from ..ingest.region import applies, chain, mentioned_regions
 from .compose import OfflineComposer
+from .refusal import refusal
+from .scope import POLICY, SURE, request_kind, scope_reply
 from ..tokenize import normalize_query
 from .followup import resolve
 from .intent import detect_intent
@@ -53,7 +56,12 @@ def passages_by_id(searcher: Searcher, chunk_ids: list[str]) -> list[Hit]:
 
 def stream_answer(searcher: Searcher, question: str, settings: Settings, history: list[tuple[str, Answer]],
                   filters: SearchFilters | None = None, chunk_ids: list[str] | None = None) -> Iterator[dict]:
-    """Events: {"type": "delta", "text"} as the answer is produced, then one {"type": "final", "answer"}."""
+    """Events: {"type": "delta", "text"} as the answer is produced, then one {"type": "final", "answer"}.
+
+    Steps: what kind of request it is (a policy question, a greeting, a task the assistant does not do;
+    declined at once when the classifier is sure, else only when the corpus does not answer it either) →
+    retrieval (applicable regions first) → whether the question names a region the corpus does not cover →
+    whether the evidence answers it (the trained answerability model) → compose (LLM or offline)."""
     q = clean_question(question, settings.max_question_chars)
     index = searcher.index
     from ..eligibility.chat import eligibility_answer
@@ -67,7 +75,61 @@ def stream_answer(searcher: Searcher, question: str, settings: Settings, history
         return
     resolved = resolve(index, q, history)
     intent = detect_intent(normalize_query(resolved))
-    hits = passages_by_id(searcher, chunk_ids) if chunk_ids else searcher.search(resolved, RETRIEVE_K, filters)
+    kind, sure = request_kind(resolved) if not chunk_ids else (POLICY, 1.0)
+    if kind != POLICY and sure >= SURE:
+        answer = Answer(answer=scope_reply(kind), found=False, intent=intent, kind=kind)
+        yield from _emit(answer)
+    else:
+        hits = passages_by_id(searcher, chunk_ids) if chunk_ids else searcher.search(resolved, RETRIEVE_K, filters)
+        # Help-desk staff picked the passages themselves: no relevance refusal.
+        answer, probability = _judge(searcher, resolved, intent, hits, settings) if not chunk_ids else (None, None)
+        if answer is not None and kind != POLICY:
+            # Probably not a policy question, and the corpus does not answer it: the scope reply.
+            answer = Answer(answer=scope_reply(kind), found=False, intent=intent, kind=kind, answerability=probability)
+        if answer is not None:
+            yield from _emit(answer)
+        else:
+            answer = yield from _compose(searcher, resolved, intent, hits, settings, history, forced=True)
+            answer.answerability = probability
+            _name_regions(searcher, resolved, answer, settings)
+    answer.question = q
+    answer.resolved_question = resolved
+    yield {"type": "final", "answer": answer}
+
+
+def _emit(answer: Answer) -> Iterator[dict]:
+    for line in answer.answer.split("\n"):
+        yield {"type": "delta", "text": line + "\n"}
+
+
+def _judge(searcher: Searcher, question: str, intent: str, hits: list[Hit],
+           settings: Settings) -> tuple[Answer | None, float | None]:
+    """(refusal, probability): the refusal when the question names a region the corpus does not cover or
+    when the evidence cannot answer it, else None; and the answerability probability when computed."""
+    index = searcher.index
+    service = settings.service_region
+    foreign = [r for r in mentioned_regions(question) if r not in chain(service)]
+    uncovered = [r for r in foreign if not searcher.held_regions([r])]
+    if uncovered:
+        # Nothing of that region's own rules is here: say so rather than pass Chengyang's rules off as its.
+        return refusal(index, question, intent, hits, settings.helpdesk_contact, service,
+                       other_region=uncovered[0]), None
+    from ..learn.answerability import decide  # features reuse the composer's term weighting: import late
+
+    decision = decide(index, question, intent, hits, settings.answerability_threshold)
+    probability = round(decision.probability, 4)
+    if not decision.answerable:
+        answer = refusal(index, question, intent, hits, settings.helpdesk_contact, service)
+        answer.answerability = probability
+        return answer, probability
+    return None, probability
+
+
+def _compose(searcher: Searcher, resolved: str, intent: str, hits: list[Hit], settings: Settings,
+             history: list[tuple[str, Answer]], forced: bool) -> Iterator[dict]:
+    """The answer from evidence already judged sufficient: the LLM when configured, else (or on failure)
+    the offline composer. Returns the Answer (generator return value)."""
+    index = searcher.index
     composer = OfflineComposer(index, settings.helpdesk_contact, settings.answer_min_coverage)
     answer: Answer | None = None
     if settings.llm_base_url and hits:
@@ -86,22 +148,40 @@ def stream_answer(searcher: Searcher, question: str, settings: Settings, history
                 answer = Answer(answer=text, found=True, intent=intent, citations=citations, mode="llm",
                                 notices=notices)
             elif "未在现行政策中找到" in raw:
-                answer = composer.not_found(resolved, intent, hits)  # the model found no support either
-                answer.mode = "llm"
+                answer = refusal(index, resolved, intent, hits, settings.helpdesk_contact, settings.service_region)
+                answer.mode = "llm"  # the model found no support either
             else:
                 log.warning("LLM answer had no supported sentence; using the offline composer")
         except Exception as exc:  # endpoint down, timeout, bad response: the user still gets an answer
             log.warning("LLM endpoint failed (%s); using the offline composer", type(exc).__name__)
         if answer is None:
-            answer = composer.compose(resolved, intent, hits, forced=bool(chunk_ids))
+            answer = composer.compose(resolved, intent, hits, forced=forced)
             answer.notices.append("大模型服务未能给出有依据的回答，以下为原文摘录。")
-    if answer is None:
-        answer = composer.compose(resolved, intent, hits, forced=bool(chunk_ids))
-        for line in answer.answer.split("\n"):
-            yield {"type": "delta", "text": line + "\n"}
-    answer.question = q
-    answer.resolved_question = resolved
-    yield {"type": "final", "answer": answer}
+        return answer
+    answer = composer.compose(resolved, intent, hits, forced=forced)
+    yield from _emit(answer)
+    return answer
+
+
+def _name_regions(searcher: Searcher, question: str, answer: Answer, settings: Settings) -> None:
+    """An answer that cites another region's document says so in words."""
+    if not answer.found:
+        return
+    index = searcher.index
+    target = searcher.target_region(question)
+    named: dict[str, str] = {}
+    for c in answer.citations:
+        rec = index.docs.get(c.doc_id)
+        region = rec.meta.region if rec is not None else ""
+        if region and not applies(region, settings.service_region):
+            named.setdefault(c.title, region)
+    for title, region in named.items():
+        if target != settings.service_region and (region == target or applies(region, target)):
+            note = f"注意：《{title}》是{region}的规定（您询问的是{target}），本助手的服务地区为{settings.service_region}。"
+        else:
+            note = f"注意：《{title}》是{region}的规定，不一定适用于{settings.service_region}的企业。"
+        answer.notices.append(note)
+        answer.answer += "\n" + note
 
 
 def answer_question(searcher: Searcher, question: str, settings: Settings, history: list[tuple[str, Answer]],

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from .region import infer_region
+
 PROGRAMS: dict[str, tuple[str, ...]] = {
     "区长质量奖": ("区长质量奖",),
     "青岛优品": ("青岛优品",),
@@ -28,7 +30,6 @@ _EXPIRY = re.compile(r"有效期(?:至|到)\s*" + _DATE)
 _VALID_YEARS = re.compile(r"有效期\s*([一二三四五六七八九十\d]+)\s*年")
 _ISSUER_LINE = re.compile(r"^[\u4e00-\u9fff（）()]{4,40}(?:人民政府|办公室|办公厅|管理局|委员会|监督管理局|领导小组|局|厅)$")
 _DATE_LINE = re.compile(r"^\s*" + _DATE + r"\s*$")
-_REGIONS = ("青岛市城阳区", "城阳区", "青岛市", "山东省")
 _STATUS_HINT = re.compile(r"(已废止|已失效|已修订)")
 
 
@@ -99,11 +100,7 @@ def infer_metadata(text: str, title_hint: str = "") -> dict:
     sm = _STATUS_HINT.search(head)
     if sm:
         meta["status"] = "已废止" if sm.group(1) in ("已废止", "已失效") else "已修订"
-    scope = meta.get("title", "") + meta.get("issuer", "") + head
-    for region in _REGIONS:
-        if region in scope:
-            meta["region"] = "青岛市城阳区" if region == "城阳区" else region
-            break
+    meta["region"] = infer_region(meta.get("title", ""), meta.get("issuer", ""), head) or meta.get("region", "")
     meta["programs"] = [name for name, keys in PROGRAMS.items() if any(k in text for k in keys)]
     return meta
 

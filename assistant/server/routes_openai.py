@@ -116,7 +116,7 @@ def chat_completions(body: OpenAIChatRequest, request: Request):
                          "message": {"role": "assistant", "content": answer.answer + sources_block(answer),
                                      "citations": citations}}],
             "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
-            "citations": citations, "found": answer.found, "intent": answer.intent,
+            "citations": citations, "found": answer.found, "intent": answer.intent, "kind": answer.kind,
         }
 
     def stream() -> Iterator[str]:

@@ -90,8 +90,15 @@ def test_chat_streams_text_then_citations_then_done(client):
     citations = dict(events)["citations"]["citations"]
     assert citations and all(c["sample"] is True for c in citations)  # the shipped corpus is sample text
     assert any("区长质量奖管理办法" in c["title"] for c in citations)
+    assert answer["kind"] == "policy_question"
     done = dict(events)["done"]
     assert done["conversation_id"] == dict(events)["meta"]["conversation_id"] and done["message_id"]
+
+
+def test_chat_tells_a_task_from_a_policy_question(client):
+    answer = dict(stream_chat(client, message="帮我写一首关于春天的诗"))["answer"]
+    assert answer["found"] is False and answer["kind"] == "out_of_scope"
+    assert "区长质量奖" in answer["answer"]  # what the assistant covers, with example questions
 
 
 def test_citation_spans_point_into_the_document_text(client):

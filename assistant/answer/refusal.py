@@ -1,0 +1,67 @@
+"""Helpful refusals: say plainly that the policies do not answer, name what the closest applicable
+documents do cover, and give the contact the corpus itself names for the topic."""
+
+from __future__ import annotations
+
+import re
+
+from ..ingest.region import applies, describe_chain
+from ..models import Answer, Hit
+from ..store import LoadedIndex
+
+NOT_FOUND = "未在现行政策中找到"
+_PHONE = re.compile(r"\d{3,4}-\d{7,8}")
+_CONTACT_CUE = re.compile(r"咨询|联系|服务电话|受理")
+
+
+def closest_documents(index: LoadedIndex, hits: list[Hit], service_region: str, limit: int = 3) -> list[dict]:
+    """The best-ranked distinct documents that apply to the service region."""
+    docs: list[dict] = []
+    for h in hits:
+        rec = index.docs.get(h.doc_id)
+        if rec is None or any(d["doc_id"] == h.doc_id for d in docs) or not applies(rec.meta.region, service_region):
+            continue
+        docs.append({"doc_id": h.doc_id, "title": h.title, "source": h.source, "status": h.status,
+                     "region": rec.meta.region})
+        if len(docs) == limit:
+            break
+    return docs
+
+
+def corpus_contact(index: LoadedIndex, question: str, doc_ids: list[str]) -> str:
+    """The consultation line (咨询电话：0532-…) that a document on the question's topic — one whose title
+    names part of the question's subject (not an FAQ) — gives itself; "" when none gives one."""
+    from .compose import coverage, expansions, question_terms
+
+    nouns = question_terms(index, question, topical_only=True)
+    alias = expansions(question)
+    for doc_id in doc_ids:
+        rec = index.docs.get(doc_id)
+        # An FAQ's numbers belong to its individual answers, not to the topic; a title naming about a third of
+        # the subject (青岛优品 of 青岛优品…名单) is on the topic.
+        if rec is None or rec.meta.doc_type == "常见问题" or not nouns \
+                or coverage(nouns, rec.meta.title.lower(), alias) < 0.3:
+            continue
+        for s, e in rec.lines:
+            for clause in re.split(r"[。；;]", rec.text[s:e]):
+                m = _PHONE.search(clause)
+                if m and _CONTACT_CUE.search(clause):
+                    clause = re.sub(r"^(第[一二三四五六七八九十百]+条|[答问][:：])\s*", "", clause.strip())
+                    return f"{clause}（见《{rec.meta.title}》）"
+    return ""
+
+
+def refusal(index: LoadedIndex, question: str, intent: str, hits: list[Hit], helpdesk: str, service_region: str,
+            other_region: str = "") -> Answer:
+    """The not-found answer. `other_region`: the question names a region the corpus holds nothing for."""
+    docs = closest_documents(index, hits, service_region)
+    if other_region:
+        text = f"本助手收录的是{describe_chain(service_region)}的政策，未收录{other_region}的相关规定。"
+    else:
+        text = f"{NOT_FOUND}与您的问题直接相关的规定。"
+    if docs:
+        lead = "可供参考的本地文件：" if other_region else "现有文件涉及的是相近的内容，可能相关的文件："
+        text += "\n" + lead + "、".join(f"《{d['title']}》" for d in docs) + "。"
+    contact = corpus_contact(index, question, [d["doc_id"] for d in docs])
+    text += f"\n如需进一步确认：{contact}。" if contact else f"\n如需进一步确认，请咨询{helpdesk}。"
+    return Answer(answer=text, found=False, intent=intent, citations=[], question=question, suggestions=docs)

@@ -1,0 +1,131 @@
+"""Features of a question and the evidence retrieval found for it, for the answerability model.
+
+Every feature is scale-free (a share, a ratio to what the corpus allows, a flag) so that a model trained on
+one corpus (the real ncp policies, statutes, Guangdong guides) transfers to another (the shipped corpus).
+Dense similarity is not among them yet: training would need every training corpus embedded (about 8,000
+chunks), more CPU than the first training run had; it is the next feature to add (docs/benchmarks.md)."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from ..answer.compose import coverage, expansions, question_terms
+from ..answer.intent import SENTENCE_CUES
+from ..ingest.region import chain, mentioned_regions
+from ..models import Hit
+from ..store import LoadedIndex
+from ..tokenize import char_bigrams, normalize_query, query_tokens, tagged_words
+
+FEATURES = (
+    "cover_top1",  # weighted share of the question's terms in the best passage (with its title and heading)
+    "cover_top3_max",
+    "cover_top3_union",  # … in the three best passages together
+    "cover_best_doc",  # … in the best document's passages among the top five (the old hand-tuned rule's signal)
+    "noun_cover_union",  # the same for the subject words only (nouns)
+    "title_cover",  # share of the subject words the best passages' titles and headings name (the topic asked)
+    "head_noun_covered",  # the last subject word — usually the thing asked (名单, 密码, 电话) — is in the evidence
+    "rarest_uncovered_idf",  # IDF of the rarest question term the evidence lacks, relative to the corpus maximum
+    "unknown_term_share",  # weight share of terms the corpus never uses
+    "n_terms",  # log(1 + number of weighted terms)
+    "bm25_top1",  # best BM25 score relative to what the query's terms could reach
+    "bm25_gap",  # (best − best of another document) / best
+    "known_token_share",  # share of query tokens in the corpus vocabulary
+    "bigram_overlap",  # share of the question's character bigrams in the best passage
+    "region_mismatch",  # the question names a region none of the evidence belongs to or contains
+    "year_mismatch",  # the question names a year the evidence never mentions
+    "intent_cue_missing",  # it asks for an amount / a date / a phone … and no passage carries one
+    "entity_uncovered",  # share of the question's proper names (people, organisations, places) not in the evidence
+)
+_YEAR = re.compile(r"(?:19|20)\d{2}(?=年)")
+_PROPER = ("nr", "nt", "ns", "nz")
+
+
+def _passage(index: LoadedIndex, hit: Hit) -> str:
+    return f"{hit.title} {hit.section} {hit.text}".lower()
+
+
+def evidence_features(index: LoadedIndex, question: str, intent: str, hits: list[Hit]) -> dict[str, float]:
+    """The feature vector (by name) of `question` against its retrieved `hits` in `index`."""
+    q = normalize_query(question)
+    out = dict.fromkeys(FEATURES, 0.0)
+    terms = question_terms(index, question)
+    nouns = question_terms(index, question, topical_only=True)
+    alias = expansions(question)
+    vocab = index.bm25.vocab_dict if index.bm25 is not None else {}
+    out["n_terms"] = math.log1p(len(terms))
+    top = hits[:3]
+    passages = [_passage(index, h) for h in top]
+    union = " ".join(passages)
+    if passages and terms:
+        covers = [coverage(terms, p, alias, vocab) for p in passages]
+        out["cover_top1"] = covers[0]
+        out["cover_top3_max"] = max(covers)
+        out["cover_top3_union"] = coverage(terms, union, alias, vocab)
+    elif passages:
+        out["cover_top1"] = out["cover_top3_max"] = out["cover_top3_union"] = 1.0
+    if hits and terms:
+        evidence: dict[str, str] = {}
+        for h in hits[:5]:
+            evidence[h.doc_id] = evidence.get(h.doc_id, h.title) + f" {h.section} {h.text}"
+        out["cover_best_doc"] = max(coverage(terms, t.lower(), alias, vocab) for t in evidence.values())
+    elif hits:
+        out["cover_best_doc"] = 1.0
+    out["noun_cover_union"] = coverage(nouns, union, alias, vocab) if nouns and union else float(bool(union))
+    heads = " ".join(f"{h.title} {h.section}" for h in top).lower()
+    out["title_cover"] = coverage(nouns or terms, heads, alias, vocab) if (nouns or terms) and heads else 0.0
+    if nouns:
+        positions = {t: q.find(t) for t in nouns}
+        head = max(positions, key=lambda t: (positions[t], len(t)))
+        out["head_noun_covered"] = coverage({head: 1.0}, union, alias, vocab) if union else 0.0
+    else:
+        out["head_noun_covered"] = 1.0 if union else 0.0
+    n = max(len(index.chunks), 1)
+    max_idf = math.log(1 + (n + 0.5) / 0.5)
+    uncovered = [t for t in terms if coverage({t: 1.0}, union, alias, vocab) < 0.5] if union else list(terms)
+    if uncovered:
+        out["rarest_uncovered_idf"] = max(index.idf(t) for t in uncovered) / max_idf
+    total = sum(terms.values())
+    if total > 0:
+        out["unknown_term_share"] = sum(w for t, w in terms.items() if t not in vocab) / total
+    tokens = query_tokens(q)
+    if tokens:
+        known = [t for t in tokens if t in vocab]
+        out["known_token_share"] = len(known) / len(tokens)
+        lexical = index.lexical(tokens, 50)
+        if lexical and known:
+            k1 = 1.2
+            ceiling = (k1 + 1) * sum(index.idf(t) for t in known)
+            best_pos, best = lexical[0]
+            out["bm25_top1"] = min(best / ceiling, 1.0) if ceiling > 0 else 0.0
+            best_doc = index.chunks[best_pos].doc_id
+            other = next((s for p, s in lexical[1:] if index.chunks[p].doc_id != best_doc), 0.0)
+            out["bm25_gap"] = (best - other) / best if best > 0 else 0.0
+    grams = set(char_bigrams(q))
+    if grams and passages:
+        out["bigram_overlap"] = len(grams & set(char_bigrams(top[0].text + top[0].title))) / len(grams)
+    asked_regions = mentioned_regions(q)
+    if asked_regions and top:
+        doc_regions = [index.docs[h.doc_id].meta.region if h.doc_id in index.docs else "" for h in top]
+        out["region_mismatch"] = float(not any(_related(r, d) for r in asked_regions for d in doc_regions))
+    years = set(_YEAR.findall(q))
+    if years and top:
+        out["year_mismatch"] = float(not any(y in union for y in years))
+    cue = SENTENCE_CUES.get(intent)
+    if cue is not None and top:
+        out["intent_cue_missing"] = float(not any(cue.search(h.text) for h in top))
+    proper = [w for w, pos in tagged_words(q) if pos in _PROPER and len(w) >= 2 and not mentioned_regions(w)]
+    if proper:
+        out["entity_uncovered"] = sum(1 for w in proper if w.lower() not in union) / len(proper)
+    return out
+
+
+def _related(asked: str, doc_region: str) -> bool:
+    """A document answers for a named region when it is that region's, a region above it, or inside it."""
+    if not doc_region:
+        return False
+    return doc_region in chain(asked) or asked in chain(doc_region)
+
+
+def vector(features: dict[str, float]) -> list[float]:
+    return [float(features[name]) for name in FEATURES]

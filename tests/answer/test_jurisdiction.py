@@ -1,0 +1,61 @@
+"""Jurisdiction on a small corpus of statutes in a temporary folder: applicable documents rank first, another
+region's document is named as such, and a region the corpus does not cover is refused plainly."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.engine import Engine
+from assistant.indexer import build_index
+
+DOCS = {
+    "标准化法.md": "# 中华人民共和国标准化法\n\n第七届全国人民代表大会常务委员会通过\n\n## 第一章 总则\n\n"
+                 "第一条 为了加强标准化工作，提升产品和服务质量，制定本法。\n\n"
+                 "第二十七条 国家实行团体标准、企业标准自我声明公开和监督制度。企业应当公开其执行的强制性标准、推荐性标准、团体标准或者企业标准的编号和名称。\n",
+    "山东省标准化条例.md": "# 山东省标准化条例\n\n山东省人民代表大会常务委员会通过\n\n## 第一章 总则\n\n"
+                     "第二十条 企业应当按照国家规定公开其执行的企业标准的编号和名称，鼓励企业制定高于推荐性标准的企业标准。\n\n"
+                     "第三十条 对主导制定国际标准、国家标准的企业，县级以上人民政府按照有关规定给予奖励。\n",
+    "上海市标准化条例.md": "# 上海市标准化条例\n\n上海市人民代表大会常务委员会通过\n\n## 第一章 总则\n\n"
+                     "第二十一条 企业应当公开其执行的企业标准的编号和名称，企业标准自我声明公开应当真实。\n\n"
+                     "第三十一条 本市对主导制定国际标准、国家标准的企业给予资助。\n",
+}
+
+
+@pytest.fixture(scope="module")
+def statutes_engine(tmp_path_factory, make_settings):
+    tmp = tmp_path_factory.mktemp("statutes")
+    corpus = tmp / "corpus"
+    corpus.mkdir()
+    for name, text in DOCS.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    settings = make_settings(tmp, corpus_dirs=[corpus])
+    build_index(settings.corpus_dirs, settings.index_dir, settings)
+    engine = Engine(settings)
+    engine.load()
+    return engine
+
+
+def test_documents_carry_regions(statutes_engine):
+    regions = {rec.meta.title: rec.meta.region for rec in statutes_engine.index.docs.values()}
+    assert regions == {"中华人民共和国标准化法": "全国", "山东省标准化条例": "山东省", "上海市标准化条例": "上海市"}
+
+
+def test_applicable_documents_rank_first(statutes_engine):
+    titles = list(dict.fromkeys(h.title for h in statutes_engine.search("企业标准的编号和名称要公开吗", 10)))
+    assert titles.index("上海市标准化条例") > max(titles.index("中华人民共和国标准化法"), titles.index("山东省标准化条例"))
+
+
+def test_a_named_region_the_corpus_holds_is_answered_and_named(statutes_engine):
+    hits = statutes_engine.search("上海市对主导制定国际标准的企业有什么资助", 5)
+    assert hits[0].title == "上海市标准化条例"
+    answer = statutes_engine.ask("上海市对主导制定国际标准的企业有什么资助")
+    if answer.found:  # the evidence answers it: the answer must say whose rule it is
+        assert any("上海市" in n for n in answer.notices)
+
+
+def test_a_region_the_corpus_does_not_cover_is_refused(statutes_engine):
+    answer = statutes_engine.ask("深圳市对主导制定国际标准的企业有什么奖励")
+    assert not answer.found
+    assert "未收录深圳市的相关规定" in answer.answer and "青岛市城阳区" in answer.answer
+    assert "上海市标准化条例" not in answer.answer  # the closest documents offered are applicable ones
+    assert any(s["title"] == "山东省标准化条例" for s in answer.suggestions)

@@ -1,0 +1,34 @@
+"""Document regions inferred from titles, issuers and opening lines; the service region's chain."""
+
+from __future__ import annotations
+
+from assistant.ingest.metadata import infer_metadata
+from assistant.ingest.region import applies, chain, infer_region, mentioned_regions
+
+
+def test_infer_region_from_title_issuer_and_head():
+    assert infer_region("城阳区区长质量奖管理办法") == "青岛市城阳区"
+    assert infer_region("上海市标准化条例") == "上海市"
+    assert infer_region("山东省标准化条例") == "山东省"
+    assert infer_region("中华人民共和国标准化法") == "全国"
+    assert infer_region("标准化法", head="1988年12月29日 第七届全国人民代表大会常务委员会第五次会议通过") == "全国"
+    assert infer_region("临时价格干预范围事项提价申报", issuer="广东省发展和改革委员会") == "广东省"
+    assert infer_region("关于做好复工复产的通知") == ""
+
+
+def test_metadata_carries_the_inferred_region():
+    meta = infer_metadata("重庆市产品质量条例\n\n第一条 为了加强产品质量监督管理……")
+    assert meta["region"] == "重庆市"
+
+
+def test_chain_and_applicability():
+    assert chain("青岛市城阳区") == ["青岛市城阳区", "青岛市", "山东省", "全国"]
+    assert chain("深圳") == ["深圳市", "广东省", "全国"]
+    assert applies("山东省", "青岛市城阳区") and applies("全国", "青岛市城阳区") and applies("", "青岛市城阳区")
+    assert not applies("上海市", "青岛市城阳区") and not applies("青岛市黄岛区", "青岛市城阳区")
+
+
+def test_regions_named_in_a_question():
+    assert mentioned_regions("天津市对主导制定标准的企业有什么奖励") == ["天津市"]
+    assert mentioned_regions("深圳和广州的政策一样吗") == ["深圳市", "广州市"]
+    assert mentioned_regions("区长质量奖最多奖多少钱") == []
