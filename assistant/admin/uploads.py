@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from ..ingest.loaders import SUPPORTED_SUFFIXES, LoadError, check_zip, decode_text, load_file, read_sidecar
+from ..ingest.loaders import SUPPORTED_SUFFIXES, CompressionBombError, LoadError, check_zip, decode_text, load_file, read_sidecar
 from ..models import STATUSES
 from .errors import AdminError
 
@@ -144,7 +144,7 @@ def check_upload(data: bytes, raw_name: str, max_bytes: int) -> CheckedFile:
     try:
         kind = sniff(data)
     except LoadError as exc:
-        code = "zip_bomb" if "压缩炸弹" in str(exc) else "corrupt_file"
+        code = "zip_bomb" if isinstance(exc, CompressionBombError) or "压缩炸弹" in str(exc) else "corrupt_file"
         raise AdminError(422, code, f"文件“{name}”被拒绝：{exc}", "container check failed") from exc
     expected = expected_kind(suffix)
     if kind != expected:
@@ -167,6 +167,8 @@ def trial_parse(data: bytes, name: str) -> tuple[dict, int, str, str]:
         path.write_bytes(data)
         try:
             docs = load_file(path, root)
+        except CompressionBombError as exc:
+            raise AdminError(422, "zip_bomb", f"文件“{name}”被拒绝：{exc}", "decompressed size over the limit") from exc
         except LoadError as exc:
             raise AdminError(422, "unreadable", f"文件“{name}”无法读取：{exc}", "the loader refused the file") from exc
         except Exception as exc:  # a loader crash on odd input is still the file's fault, not a 500

@@ -41,6 +41,9 @@ PRIMARY_SECTION_CUES = {
     "steps": re.compile(r"流程|程序|步骤|报名方式|报名方法|申报方式|申请方式|参与方式"),
 }
 MAX_LIST_ITEMS = 12
+# Terms of one question the composer weighs (ordinary questions have under ten; the cap bounds the work
+# a 2,000-character question costs in every per-term loop).
+MAX_QUESTION_TERMS = 32
 
 
 @dataclass
@@ -95,6 +98,10 @@ def question_terms(index: LoadedIndex, question: str, topical_only: bool = False
             # Guessed by jieba's HMM: as likely a typo or a broken segmentation (区长奖申保 -> 奖申/保要)
             # as a real off-corpus noun, so a short one counts for less.
             terms[word] = index.idf(word) * (1.0 if len(word) >= 4 else 0.3)
+    if len(terms) > MAX_QUESTION_TERMS:
+        # A long question's work is bounded by its most telling terms (highest weight = rarest), kept in order.
+        keep = set(sorted(terms, key=lambda t: -terms[t])[:MAX_QUESTION_TERMS])
+        terms = {t: w for t, w in terms.items() if t in keep}
     return terms
 
 

@@ -262,6 +262,8 @@ def inspect_uploads(request: Request, files: list[UploadFile] = File(...)):
             results.append({"ok": True, **checked.summary(),
                             "folder": svc.library.check_folder(None, meta)})
         except AdminError as exc:
+            if exc.code == "zip_bomb":  # a hostile file: refuse the request, do not go on to the next one
+                raise
             results.append({"ok": False, "filename": upload.filename or "", **exc.payload()})
     return {"files": results}
 

@@ -11,11 +11,12 @@ import uuid
 from collections.abc import Iterator
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..models import Answer
+from .rate_limit import rate_limit
 from .errors import ApiError, check_text, error_body
 from .routes_chat import SSE_HEADERS, answer_events, citation_payloads, final_answer, require_engine
 
@@ -110,7 +111,7 @@ def models():
     return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "local"}]}
 
 
-@router.post("/v1/chat/completions", summary="OpenAI 兼容的对话接口")
+@router.post("/v1/chat/completions", dependencies=[Depends(rate_limit)], summary="OpenAI 兼容的对话接口")
 def chat_completions(body: OpenAIChatRequest, request: Request):
     question, history = _parse(body, request.app.state.settings.max_question_chars)
     engine = require_engine(request)
