@@ -304,13 +304,13 @@ def load_docx(data: bytes) -> tuple[list[Line], dict, str]:
 
 # Per-stream limits for pypdf (its Configuration fields); a text page's content stream is kilobytes.
 _PDF_LIMITS = {
-    "maximum_declared_stream_length": 32 * 1024 * 1024,
-    "zlib_maximum_output_length": 32 * 1024 * 1024,
-    "lzw_maximum_output_length": 32 * 1024 * 1024,
-    "run_length_maximum_output_length": 32 * 1024 * 1024,
-    "array_based_stream_maximum_output_length": 32 * 1024 * 1024,
-    "brotli_maximum_output_length": 32 * 1024 * 1024,
-    "stream_decoding_work_maximum_length": 64 * 1024 * 1024,
+    "maximum_declared_stream_length": 16 * 1024 * 1024,
+    "zlib_maximum_output_length": 16 * 1024 * 1024,
+    "lzw_maximum_output_length": 16 * 1024 * 1024,
+    "run_length_maximum_output_length": 16 * 1024 * 1024,
+    "array_based_stream_maximum_output_length": 16 * 1024 * 1024,
+    "brotli_maximum_output_length": 16 * 1024 * 1024,
+    "stream_decoding_work_maximum_length": 16 * 1024 * 1024,
     "xform_maximum_invocations_per_extraction": 500,
 }
 
@@ -324,7 +324,7 @@ def load_pdf(data: bytes) -> tuple[list[Line], dict, str]:
     from pypdf.errors import LimitReachedError, PyPdfError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
-    bomb = CompressionBombError(f"PDF 中的压缩数据解压后超过 {MAX_INFLATED_BYTES // (1024 * 1024)} MB（疑似压缩炸弹），已拒绝")
+    bomb = CompressionBombError("PDF 中的压缩数据解压后体积异常（疑似压缩炸弹），已拒绝")
     try:
         # pypdf caps each stream itself (Configuration); its defaults (75 MB per stream, 300 MB of decoding
         # work) are per stream, so we lower them and also count the decoded page content of the whole file.

@@ -213,6 +213,8 @@ def _check_files(request: Request, files: list[UploadFile]):
         try:
             checked.append(check_upload(_read_upload(upload, limit), upload.filename or "", limit))
         except AdminError as exc:
+            if exc.code == "zip_bomb":  # a hostile file: stop here rather than check the rest
+                raise
             errors.append((upload.filename or "", exc))
     if errors:
         if len(files) == 1:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from hostile_files import flate_bomb_pdf, lying_docx
+
 from .conftest import policy_text, snapshot, unique_tag
 
 HUGE = 2**63 + 5
@@ -53,3 +55,16 @@ def test_metadata_that_is_not_json_is_400(admin, admin_settings, metadata):
 def test_deeply_nested_json_body_is_400(admin):
     r = admin.patch("/api/admin/documents/1", content=b"[" * 50_000, headers={"content-type": "application/json"})
     assert r.status_code == 400, r.text
+
+
+@pytest.mark.parametrize("name,make", [("政策.docx", lambda: lying_docx(300, 2048)), ("指南.pdf", lambda: flate_bomb_pdf(100))])
+def test_compression_bombs_are_refused_at_upload_and_inspect(admin, admin_settings, name, make):
+    """Small files whose compressed parts claim little and inflate to hundreds of MB (issue 11, item 2)."""
+    before = snapshot(admin_settings)
+    tag = unique_tag()
+    good = (f"{tag}.md", policy_text(tag).encode(), "text/markdown")
+    for path in ("/api/admin/uploads/inspect", "/api/admin/documents"):
+        r = admin.post(path, files=[("files", (name, make(), "application/octet-stream")), ("files", good)])
+        assert r.status_code == 422, (path, r.status_code, r.text[:300])
+        assert "压缩炸弹" in r.text
+    assert snapshot(admin_settings) == before
