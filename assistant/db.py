@@ -95,6 +95,13 @@ MIGRATIONS: list[str] = [
     CREATE INDEX audit_log_by_time ON audit_log(at);
     CREATE INDEX document_versions_by_document ON document_versions(document_id, version);
     """,
+    # (issue 11) prompt injection flagged at upload: JSON list of {kind, label, text} per version, and who
+    # confirmed that the flagged text may stay (the composer never leads with it either way)
+    """
+    ALTER TABLE document_versions ADD COLUMN injection TEXT;
+    ALTER TABLE document_versions ADD COLUMN injection_confirmed_by TEXT;
+    ALTER TABLE document_versions ADD COLUMN injection_confirmed_at REAL;
+    """,
 ]
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from ..ingest.injection import find_injections
 from ..ingest.loaders import SUPPORTED_SUFFIXES, CompressionBombError, LoadError, check_zip, decode_text, load_file, read_sidecar
 from ..models import STATUSES
 from .errors import AdminError
@@ -54,6 +55,7 @@ class CheckedFile:
     documents: int
     preview: str
     warnings: list[str] = field(default_factory=list)
+    injection: list[dict] = field(default_factory=list)  # sentences that address the assistant (admin confirms)
 
     @property
     def suffix(self) -> str:
@@ -62,7 +64,7 @@ class CheckedFile:
     def summary(self) -> dict:
         return {"filename": self.original_name, "name": self.name, "size": len(self.data), "sha256": self.sha256,
                 "format": self.format, "metadata": self.metadata, "documents": self.documents,
-                "preview": self.preview, "warnings": self.warnings}
+                "preview": self.preview, "warnings": self.warnings, "injection": self.injection}
 
 
 # --- names -------------------------------------------------------------------------------------
@@ -151,16 +153,21 @@ def check_upload(data: bytes, raw_name: str, max_bytes: int) -> CheckedFile:
         raise AdminError(415, "type_mismatch",
                          f"文件“{name}”的内容与扩展名不符：扩展名是 {suffix}，内容却是{_KIND_LABEL.get(kind, kind)}",
                          f"content is {kind}, extension says {expected}")
-    metadata, documents, preview, fmt = trial_parse(data, name)
+    metadata, documents, preview, fmt, injection = trial_parse(data, name)
     warnings = []
     if name != raw_name:
         warnings.append(f"文件名已调整为“{name}”")
+    if injection:
+        warnings.append(f"发现 {len(injection)} 处疑似对AI助手下达指令的文字（如“{injection[0]['text'][:40]}”），"
+                        "保存后需管理员确认；这些文字不会被用作回答")
     return CheckedFile(original_name=raw_name, name=name, data=data, sha256=hashlib.sha256(data).hexdigest(),
-                       format=fmt, metadata=metadata, documents=documents, preview=preview, warnings=warnings)
+                       format=fmt, metadata=metadata, documents=documents, preview=preview, warnings=warnings,
+                       injection=injection)
 
 
-def trial_parse(data: bytes, name: str) -> tuple[dict, int, str, str]:
-    """Parse a temporary copy with the indexer's loaders: (metadata, documents, preview, format)."""
+def trial_parse(data: bytes, name: str) -> tuple[dict, int, str, str, list[dict]]:
+    """Parse a temporary copy with the indexer's loaders: (metadata, documents, preview, format, sentences
+    that address the assistant)."""
     with tempfile.TemporaryDirectory(prefix="qpa-upload-") as tmp:
         root = Path(tmp)
         path = root / name
@@ -183,7 +190,9 @@ def trial_parse(data: bytes, name: str) -> tuple[dict, int, str, str]:
         metadata = meta_subset(first.meta.model_dump())
     if not metadata.get("title"):
         metadata["title"] = Path(name).stem
-    return metadata, len(docs), first.text[:300], first.meta.format
+    injection = [{"kind": f.kind, "label": f.label(), "text": f.text}
+                 for d in docs for f in find_injections(d.text)][:50]
+    return metadata, len(docs), first.text[:300], first.meta.format, injection
 
 
 def meta_subset(meta: dict) -> dict:

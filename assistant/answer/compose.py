@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from ..ingest.chunking import ARTICLE_RANK
+from ..ingest.injection import find_injections, is_injection
 from ..models import Answer, Hit
 from ..store import LoadedIndex
 from ..text import ARTICLE_NUMBER, split_sentences
@@ -156,6 +157,8 @@ class OfflineComposer:
             rec = self.index.docs[doc_id]
             lines.append(f"《{rec.meta.title}》{self._label(doc_id, (a_start, a_end))}规定：")
             for s, e in paras:
+                if is_injection(rec.text[s:e]):
+                    continue
                 n = citations.cite(doc_id, s, e)
                 lines.append(f"{self._strip_marker(rec.text[s:e])}[{n}]")
         elif len(intents) > 1:
@@ -204,6 +207,8 @@ class OfflineComposer:
             number = 0
             for s, e in items:
                 text = self.index.docs[doc_id].text[s:e]
+                if is_injection(text):
+                    continue
                 if self._is_heading_only(text):
                     lines.append(f"{self._strip_marker(text)}：")  # a group inside the list (组织申报条件)
                     number = 0
@@ -283,8 +288,8 @@ class OfflineComposer:
                     continue
                 seen.add((hit.doc_id, s))
                 text = rec.text[s:e]
-                if len(text) < 6 or self._is_heading_only(text) or text in rec.meta.title:
-                    continue
+                if len(text) < 6 or self._is_heading_only(text) or text in rec.meta.title or is_injection(text):
+                    continue  # an instruction planted for the assistant is never quoted as an answer
                 section = rec.section_for(s, e)
                 body = f"{rec.meta.title} {section} {text}".lower()
                 overlap = coverage(terms, body, alias) if terms else 0.0
@@ -339,7 +344,7 @@ class OfflineComposer:
                     break
                 last = k
         s, end = lines[first][0], lines[last][1]
-        if (s, end) == (sentence.start, sentence.end):
+        if (s, end) == (sentence.start, sentence.end) or find_injections(rec.text[s:end], limit=1):
             return sentence
         return Sentence(sentence.doc_id, s, end, self._strip_marker(rec.text[s:end]), sentence.hit_rank,
                         sentence.section, sentence.score)

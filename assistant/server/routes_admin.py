@@ -315,6 +315,14 @@ def retire_document(request: Request, doc_id: RowId, body: dict | None = Body(No
     return {"document": doc, "reindex": _maybe_reindex(svc, request, bool(body.get("reindex")))}
 
 
+@api.post("/documents/{doc_id}/injection/confirm")
+def confirm_injection(request: Request, doc_id: RowId, body: dict | None = Body(None)):
+    """The admin read the sentences flagged as addressing the assistant and keeps the document (audited)."""
+    svc = _svc(request)
+    note = str((body or {}).get("note") or "")
+    return {"document": _annotated(svc, svc.library.confirm_injection(doc_id, _actor(request), note=note))}
+
+
 @api.post("/documents/{doc_id}/reinstate")
 def reinstate_document(request: Request, doc_id: RowId, body: dict | None = Body(None)):
     svc = _svc(request)
