@@ -39,7 +39,8 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("role", re.compile(r"\b(?:you are now|act as|pretend (?:to be|you are)|roleplay as|from now on,? you)\b", re.I)),
     # A chat role marker at the start of a line: SYSTEM: / system prompt / <|im_start|> / [INST]
     ("role_marker", re.compile(
-        r"(?:^|\n)\s*(?:#{1,3}\s*)?(?:system|assistant|user|human|ai|系统提示词?|系统指令|系统消息|助手|assistant prompt)"
+        r"(?:^|\n)\s*(?:第[一二三四五六七八九十百零〇\d]+条|[（(]?[一二三四五六七八九十\d]{1,3}[)）.．、])?\s*(?:#{1,3}\s*)?"
+        r"(?:system|assistant|user|human|ai|系统提示词?|系统指令|系统消息|助手|assistant prompt)"
         r"\s*[:：]", re.I)),
     ("role_marker", re.compile(r"<\|im_(?:start|end)\|>|\[/?INST\]|<</?SYS>>|<\|(?:system|user|assistant)\|>", re.I)),
     # Speaking to the model: 作为AI助手，你… / 大模型请… / 致AI：… / 当你回答… / 你的回答必须…
