@@ -12,6 +12,8 @@ per-client rate limit sees them as the different clients they would be.
 
     git worktree add --detach /tmp/base 425987c
     python benchmarks/attack_load.py --root before=/tmp/base --root after=. [--index DIR]
+    # the per-client limit at a lower setting, so that it engages within these short runs:
+    python benchmarks/attack_load.py --root limit6=. --env limit6:ASSISTANT_RATE_LIMIT_REQUESTS=6
 """
 
 from __future__ import annotations
@@ -47,9 +49,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(root: Path, index: Path, data: Path, port: int, log: Path) -> subprocess.Popen:
+def start_server(root: Path, index: Path, data: Path, port: int, log: Path, extra_env: dict) -> subprocess.Popen:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONPATH": str(root),
-           "ASSISTANT_INDEX_WATCH_S": "0"}
+           "ASSISTANT_INDEX_WATCH_S": "0", **extra_env}
     cmd = [sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
            "--index", str(index), "--data", str(data)]
     return subprocess.Popen(cmd, env=env, cwd=root, stdout=subprocess.DEVNULL, stderr=open(log, "w"))
@@ -154,6 +156,7 @@ def pct(values: list[float], q: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--root", action="append", default=[], help="NAME=PATH of a code tree to serve")
+    parser.add_argument("--env", action="append", default=[], help="NAME:KEY=VALUE, server environment for one root")
     parser.add_argument("--index", type=Path, default=RESULTS / "attack-load-index")
     parser.add_argument("--clients", type=int, nargs="+", default=[8, 32])
     parser.add_argument("--requests", type=int, default=64, help="ordinary requests per scenario")
@@ -170,7 +173,8 @@ def main() -> int:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         with tempfile.TemporaryDirectory(prefix="attack-load-") as data:
-            proc = start_server(root, args.index, Path(data), port, Path(data) / "server.log")
+            extra = dict(e.split(":", 1)[1].split("=", 1) for e in args.env if e.split(":", 1)[0] == name)
+            proc = start_server(root, args.index, Path(data), port, Path(data) / "server.log", extra)
             try:
                 wait_ready(base, proc)
                 with client_for(base, "127.0.0.3", 120) as warm:
