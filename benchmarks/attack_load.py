@@ -7,8 +7,8 @@ before), starts `assistant serve` from that tree on a free loopback port over th
 reports p50/p95 latency and failures (non-200 or no answer within the timeout), first alone, then while
 4 attacker threads send 2,000-character questions of distinct CJK characters as fast as they are answered.
 
-Every client has its own loopback source address (127.0.0.10, .11 …; the attacker 127.0.0.2), so the
-per-client rate limit sees them as the different clients they would be.
+Every client has its own loopback source address (fresh ones for each scenario: 127.N.1.10, .11 …; the
+attacker 127.N.0.2), so the per-client rate limit sees them as the different clients they would be.
 
     git worktree add --detach /tmp/base 425987c
     python benchmarks/attack_load.py --root before=/tmp/base --root after=. [--index DIR]
@@ -38,7 +38,6 @@ RESULTS = ROOT / "benchmarks" / "results"
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from chat_load import QUESTIONS  # noqa: E402
 
-ATTACKER = "127.0.0.2"
 ATTACK_CHARS = 2000
 CJK = [chr(c) for c in range(0x4E00, 0x9FA5)]
 
@@ -85,9 +84,9 @@ def ask(client: httpx.Client, question: str) -> tuple[int, float]:
     return status, time.perf_counter() - started
 
 
-def attacker(base: str, stop: threading.Event, seed: int, counts: dict, lock: threading.Lock) -> None:
+def attacker(base: str, address: str, stop: threading.Event, seed: int, counts: dict, lock: threading.Lock) -> None:
     rng = random.Random(seed)
-    with client_for(base, ATTACKER, 120) as client:
+    with client_for(base, address, 120) as client:
         while not stop.is_set():
             status, _ = ask(client, "".join(rng.sample(CJK, ATTACK_CHARS)))
             with lock:
@@ -96,10 +95,13 @@ def attacker(base: str, stop: threading.Event, seed: int, counts: dict, lock: th
                 time.sleep(0.2)  # a client told to wait would retry a little later; still more than the limit allows
 
 
-def scenario(base: str, clients: int, per_client: int, attack: bool, timeout: float) -> dict:
+def scenario(base: str, net: int, clients: int, per_client: int, attack: bool, timeout: float) -> dict:
+    """`net`: this scenario's own loopback addresses (127.net.0.2 attacks, 127.net.1.x ask), so no client
+    arrives with requests counted against it in an earlier scenario."""
     stop, lock = threading.Event(), threading.Lock()
     attack_counts: dict = {}
-    attackers = [threading.Thread(target=attacker, args=(base, stop, n, attack_counts, lock), daemon=True)
+    attackers = [threading.Thread(target=attacker, args=(base, f"127.{net}.0.2", stop, n, attack_counts, lock),
+                                  daemon=True)
                  for n in range(4 if attack else 0)]
     for t in attackers:
         t.start()
@@ -109,7 +111,7 @@ def scenario(base: str, clients: int, per_client: int, attack: bool, timeout: fl
     failures: dict = {}
 
     def user(n: int) -> None:
-        with client_for(base, f"127.0.0.{10 + n}", timeout) as client:
+        with client_for(base, f"127.{net}.1.{10 + n}", timeout) as client:
             for i in range(per_client):
                 q = QUESTIONS[(n + i) % len(QUESTIONS)] + f"（编号{n}-{i}）"
                 status, seconds = ask(client, q)
@@ -134,10 +136,10 @@ def scenario(base: str, clients: int, per_client: int, attack: bool, timeout: fl
             "p50_ms": pct(latencies, 50), "p95_ms": pct(latencies, 95), "attacker": attack_counts}
 
 
-def settle(base: str, limit_s: float = 90) -> None:
+def settle(base: str, net: int, limit_s: float = 90) -> None:
     """Wait until the server answers an ordinary question quickly again (work left by an attack drained)."""
     deadline = time.monotonic() + limit_s
-    with client_for(base, "127.0.0.3", 60) as client:
+    with client_for(base, f"127.{net}.2.1", 60) as client:
         while time.monotonic() < deadline:
             _, seconds = ask(client, QUESTIONS[0])
             if seconds < 1.0:
@@ -180,14 +182,16 @@ def main() -> int:
                 with client_for(base, "127.0.0.3", 120) as warm:
                     for q in QUESTIONS[:4]:
                         ask(warm, q)
+                net = 0
                 for clients in args.clients:
                     for attack in (False, True):
-                        r = {"code": name, **scenario(base, clients, max(1, args.requests // clients), attack,
+                        net += 1
+                        r = {"code": name, **scenario(base, net, clients, max(1, args.requests // clients), attack,
                                                       args.timeout)}
                         results.append(r)
                         print(json.dumps(r, ensure_ascii=False), file=sys.stderr, flush=True)
                         if attack:
-                            settle(base)
+                            settle(base, net)
             finally:
                 proc.terminate()
                 try:
