@@ -142,6 +142,13 @@ MIGRATIONS: list[str] = [
         UNIQUE (doc_id, rule_key)
     );
     """,
+    # 5 (issue 11, i11b): prompt injection flagged at upload: JSON list of {kind, label, text} per version, and who
+    # confirmed that the flagged text may stay (the composer never leads with it either way)
+    """
+    ALTER TABLE document_versions ADD COLUMN injection TEXT;
+    ALTER TABLE document_versions ADD COLUMN injection_confirmed_by TEXT;
+    ALTER TABLE document_versions ADD COLUMN injection_confirmed_at REAL;
+    """,
 ]
 
 # Stored data is readable by the service's own user only (issue 11).

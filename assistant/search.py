@@ -87,7 +87,9 @@ class Searcher:
         lexical = self.index.lexical(query_tokens(q), p.candidates, self._mask(allowed))
         dense = []
         if self.embeddings is not None and p.lexical_weight < 1:
-            dense = self.index.dense(self.embeddings.embed_query(q), p.candidates, allowed)
+            # The encoder's cost grows faster than linearly with length; a question's head carries its topic.
+            dense = self.index.dense(self.embeddings.embed_query(q[: self.settings.dense_query_max_chars]),
+                                     p.candidates, allowed)
         fused: dict[int, float] = defaultdict(float)
         ranks: dict[int, dict[str, int]] = defaultdict(dict)
         if lexical:

@@ -103,6 +103,13 @@ class Settings(BaseSettings):
     login_max_delay_s: float = 900.0
     workers: int = 1  # `assistant serve` worker processes (they share the database and the index folder)
 
+    # Hold under load (issue 11): bounded work per question and a per-client rate limit on the chat,
+    # search and OpenAI routes (client address from the connection; see rate_limit.py).
+    dense_query_max_chars: int = 200  # characters of a question the embedding model reads
+    rate_limit_requests: int = 30  # requests per client within rate_limit_window_s; 0 = no limit
+    rate_limit_window_s: float = 60.0
+    rate_limit_max_clients: int = 10000  # clients remembered at once (oldest forgotten first)
+
     @property
     def library_dir(self) -> Path:
         """The managed document library: current version of every live document plus its sidecar."""

@@ -92,15 +92,34 @@ def _pos_tagger():
     return jieba.posseg.POSTokenizer(_jieba())
 
 
+# jieba's HMM guesses words its dictionary lacks, at several milliseconds per character of an unknown run
+# (2,000 distinct characters cost ~10 s of CPU); past this many characters the dictionary alone segments,
+# so tagging a question costs at most a bounded HMM pass plus linear dictionary work.
+HMM_MAX_CHARS = 120
+_CLAUSE_END = re.compile(r"[，。；！？,.;!?\s]")
+
+
 def tagged_words(text: str) -> list[tuple[str, str]]:
     """Precise-mode words with their part of speech (n, v, nz, eng …), stop words dropped."""
+    return list(_tagged_words(to_halfwidth(text).lower()))
+
+
+@lru_cache(maxsize=512)  # one question is tagged several times (composer, its parts, follow-ups)
+def _tagged_words(text: str) -> tuple[tuple[str, str], ...]:
+    head, tail = text, ""
+    if len(text) > HMM_MAX_CHARS:
+        ends = [m.end() for m in _CLAUSE_END.finditer(text, HMM_MAX_CHARS // 2, HMM_MAX_CHARS)]
+        cut = ends[-1] if ends else HMM_MAX_CHARS
+        head, tail = text[:cut], text[cut:]
+    tagger = _pos_tagger()
+    pairs = tagger.lcut(head) + (tagger.lcut(tail, HMM=False) if tail else [])
     stop = stopwords()
     out = []
-    for pair in _pos_tagger().lcut(to_halfwidth(text).lower()):
+    for pair in pairs:
         w = pair.word.strip()
         if w and w not in stop and _TOKEN_OK.search(w):
             out.append((w, pair.flag))
-    return out
+    return tuple(out)
 
 
 def general_frequency(word: str) -> int:

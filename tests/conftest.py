@@ -27,7 +27,8 @@ def make_settings(embedding_cache):
 
     def make(tmp: Path, **overrides) -> Settings:
         values = dict(corpus_dirs=[CORPUS], index_dir=tmp / "index", data_dir=tmp / "data",
-                      embedding_cache=embedding_cache)
+                      embedding_cache=embedding_cache,
+                      rate_limit_requests=0)  # tests fire requests faster than people; the limiter's tests opt in
         values.update(overrides)
         return Settings(**values)
 

@@ -255,11 +255,12 @@ class Library:
 
     @staticmethod
     def _insert_version(conn, doc_id: int, version: int, filename: str, sha: str, size: int, blob: str,
-                        metadata: dict, actor: str) -> None:
+                        metadata: dict, actor: str, injection: list[dict] | None = None) -> None:
         conn.execute("INSERT INTO document_versions (document_id, version, filename, sha256, size, blob_path, "
-                     "metadata, status, created_by, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                     "metadata, status, created_by, created_at, injection) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                      (doc_id, version, filename, sha, size, blob, json.dumps(metadata, ensure_ascii=False),
-                      metadata.get("status", "现行"), actor, time.time()))
+                      metadata.get("status", "现行"), actor, time.time(),
+                      json.dumps(injection, ensure_ascii=False) if injection else None))
 
     def _version(self, doc_id: int, version: int) -> dict:
         rows = self.db.query("SELECT * FROM document_versions WHERE document_id=? AND version=?", (doc_id, version))
@@ -303,14 +304,39 @@ class Library:
             "format": Path(name).suffix.lower().lstrip("."),
             "created_at": doc["created_at"], "updated_at": doc["updated_at"],
             "updated_by": ver["created_by"], "deleted": doc["deleted_at"] is not None, "deleted_at": doc["deleted_at"],
+            "injection": self._injection(ver),
         }
+
+    @staticmethod
+    def _injection(ver: dict) -> dict | None:
+        """Sentences of this version flagged at upload as addressing the assistant, and their confirmation."""
+        if not ver.get("injection"):
+            return None
+        return {"findings": json.loads(ver["injection"]), "confirmed_by": ver.get("injection_confirmed_by"),
+                "confirmed_at": ver.get("injection_confirmed_at"),
+                "pending": not ver.get("injection_confirmed_by")}
+
+    def confirm_injection(self, doc_id: int, actor: str, note: str = "") -> dict:
+        """The admin has read the flagged sentences and keeps the document (audited). They stay out of answers."""
+        with self.locked():
+            doc = self._doc_row(doc_id)
+            ver = self._version(doc_id, doc["current_version"])
+            if not ver.get("injection"):
+                raise AdminError(409, "nothing_flagged", "该文档没有待确认的疑似指令文字", "no injection flagged")
+            with self.db.transaction() as conn:
+                conn.execute("UPDATE document_versions SET injection_confirmed_by=?, injection_confirmed_at=? "
+                             "WHERE document_id=? AND version=?", (actor, time.time(), doc_id, ver["version"]))
+                self._audit(conn, actor, "confirm_injection", doc_id, ver["version"], source=doc["source"],
+                            title=doc["title"], findings=len(json.loads(ver["injection"])), note=note[:2000])
+        return self.get_document(doc_id)
 
     def list_documents(self, status: str | None = None, program: str | None = None, date_from: str | None = None,
                        date_to: str | None = None, q: str | None = None, folder: str | None = None,
                        include_deleted: bool = False, manifest_files: dict | None = None) -> list[dict]:
         rows = self.db.query(
             "SELECT d.*, v.id AS v_id, v.version AS v_version, v.metadata AS v_metadata, v.size AS v_size, "
-            "v.sha256 AS v_sha256, v.created_by AS v_created_by, "
+            "v.sha256 AS v_sha256, v.created_by AS v_created_by, v.injection AS v_injection, "
+            "v.injection_confirmed_by AS v_injection_confirmed_by, v.injection_confirmed_at AS v_injection_confirmed_at, "
             "(SELECT COUNT(*) FROM document_versions x WHERE x.document_id=d.id) AS v_count "
             "FROM documents d JOIN document_versions v ON v.document_id=d.id AND v.version=d.current_version "
             "ORDER BY d.updated_at DESC, d.id DESC")
@@ -320,7 +346,9 @@ class Library:
             if r["deleted_at"] is not None and not include_deleted:
                 continue
             ver = {"metadata": r["v_metadata"], "size": r["v_size"], "sha256": r["v_sha256"],
-                   "created_by": r["v_created_by"]}
+                   "created_by": r["v_created_by"], "injection": r["v_injection"],
+                   "injection_confirmed_by": r["v_injection_confirmed_by"],
+                   "injection_confirmed_at": r["v_injection_confirmed_at"]}
             doc = self._present(r, ver, r["v_count"])
             meta = doc["metadata"]
             when = meta.get("issue_date") or meta.get("effective_date") or ""
@@ -465,9 +493,11 @@ class Library:
                                      (metadata["title"], metadata["status"], version, time.time(), doc_id))
                     else:
                         doc_id, version = self._insert_document(conn, source, metadata), 1
-                    self._insert_version(conn, doc_id, version, source, sha, len(checked.data), blob, metadata, actor)
+                    self._insert_version(conn, doc_id, version, source, sha, len(checked.data), blob, metadata, actor,
+                                         checked.injection)
                     self._audit(conn, actor, "upload", doc_id, version, source=source, title=metadata["title"],
-                                sha256=sha, size=len(checked.data), original_name=checked.original_name)
+                                sha256=sha, size=len(checked.data), original_name=checked.original_name,
+                                injection_flagged=len(checked.injection))
                     ids.append(doc_id)
             for doc_id in ids:
                 self._materialize(self._doc_row(doc_id))
@@ -491,7 +521,8 @@ class Library:
             with self.db.transaction() as conn:
                 version = conn.execute("SELECT MAX(version) FROM document_versions WHERE document_id=?",
                                        (doc_id,)).fetchone()[0] + 1
-                self._insert_version(conn, doc_id, version, source, sha, len(checked.data), blob, metadata, actor)
+                self._insert_version(conn, doc_id, version, source, sha, len(checked.data), blob, metadata, actor,
+                                     checked.injection)
                 old_meta.update(status="已修订")
                 conn.execute("UPDATE document_versions SET status='已修订', replaced_by_version=?, metadata=? "
                              "WHERE document_id=? AND version=?",
@@ -500,7 +531,8 @@ class Library:
                              (source, metadata["title"], metadata["status"], version, time.time(), doc_id))
                 self._audit(conn, actor, "replace", doc_id, version, source=source, title=metadata["title"],
                             sha256=sha, size=len(checked.data), previous_version=old["version"],
-                            previous_source=doc["source"], original_name=checked.original_name)
+                            previous_source=doc["source"], original_name=checked.original_name,
+                            injection_flagged=len(checked.injection))
             self._materialize(self._doc_row(doc_id))
         return self.get_document(doc_id)
 

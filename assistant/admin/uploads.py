@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from ..ingest.loaders import SUPPORTED_SUFFIXES, LoadError, check_zip, decode_text, load_file, read_sidecar
+from ..ingest.injection import find_injections
+from ..ingest.loaders import SUPPORTED_SUFFIXES, CompressionBombError, LoadError, check_zip, decode_text, load_file, read_sidecar
 from ..models import STATUSES
 from .errors import AdminError
 
@@ -54,6 +55,7 @@ class CheckedFile:
     documents: int
     preview: str
     warnings: list[str] = field(default_factory=list)
+    injection: list[dict] = field(default_factory=list)  # sentences that address the assistant (admin confirms)
 
     @property
     def suffix(self) -> str:
@@ -62,7 +64,7 @@ class CheckedFile:
     def summary(self) -> dict:
         return {"filename": self.original_name, "name": self.name, "size": len(self.data), "sha256": self.sha256,
                 "format": self.format, "metadata": self.metadata, "documents": self.documents,
-                "preview": self.preview, "warnings": self.warnings}
+                "preview": self.preview, "warnings": self.warnings, "injection": self.injection}
 
 
 # --- names -------------------------------------------------------------------------------------
@@ -144,29 +146,36 @@ def check_upload(data: bytes, raw_name: str, max_bytes: int) -> CheckedFile:
     try:
         kind = sniff(data)
     except LoadError as exc:
-        code = "zip_bomb" if "压缩炸弹" in str(exc) else "corrupt_file"
+        code = "zip_bomb" if isinstance(exc, CompressionBombError) or "压缩炸弹" in str(exc) else "corrupt_file"
         raise AdminError(422, code, f"文件“{name}”被拒绝：{exc}", "container check failed") from exc
     expected = expected_kind(suffix)
     if kind != expected:
         raise AdminError(415, "type_mismatch",
                          f"文件“{name}”的内容与扩展名不符：扩展名是 {suffix}，内容却是{_KIND_LABEL.get(kind, kind)}",
                          f"content is {kind}, extension says {expected}")
-    metadata, documents, preview, fmt = trial_parse(data, name)
+    metadata, documents, preview, fmt, injection = trial_parse(data, name)
     warnings = []
     if name != raw_name:
         warnings.append(f"文件名已调整为“{name}”")
+    if injection:
+        warnings.append(f"发现 {len(injection)} 处疑似对AI助手下达指令的文字（如“{injection[0]['text'][:40]}”），"
+                        "保存后需管理员确认；这些文字不会被用作回答")
     return CheckedFile(original_name=raw_name, name=name, data=data, sha256=hashlib.sha256(data).hexdigest(),
-                       format=fmt, metadata=metadata, documents=documents, preview=preview, warnings=warnings)
+                       format=fmt, metadata=metadata, documents=documents, preview=preview, warnings=warnings,
+                       injection=injection)
 
 
-def trial_parse(data: bytes, name: str) -> tuple[dict, int, str, str]:
-    """Parse a temporary copy with the indexer's loaders: (metadata, documents, preview, format)."""
+def trial_parse(data: bytes, name: str) -> tuple[dict, int, str, str, list[dict]]:
+    """Parse a temporary copy with the indexer's loaders: (metadata, documents, preview, format, sentences
+    that address the assistant)."""
     with tempfile.TemporaryDirectory(prefix="qpa-upload-") as tmp:
         root = Path(tmp)
         path = root / name
         path.write_bytes(data)
         try:
             docs = load_file(path, root)
+        except CompressionBombError as exc:
+            raise AdminError(422, "zip_bomb", f"文件“{name}”被拒绝：{exc}", "decompressed size over the limit") from exc
         except LoadError as exc:
             raise AdminError(422, "unreadable", f"文件“{name}”无法读取：{exc}", "the loader refused the file") from exc
         except Exception as exc:  # a loader crash on odd input is still the file's fault, not a 500
@@ -181,7 +190,9 @@ def trial_parse(data: bytes, name: str) -> tuple[dict, int, str, str]:
         metadata = meta_subset(first.meta.model_dump())
     if not metadata.get("title"):
         metadata["title"] = Path(name).stem
-    return metadata, len(docs), first.text[:300], first.meta.format
+    injection = [{"kind": f.kind, "label": f.label(), "text": f.text}
+                 for d in docs for f in find_injections(d.text)][:50]
+    return metadata, len(docs), first.text[:300], first.meta.format, injection
 
 
 def meta_subset(meta: dict) -> dict:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from ..ingest.chunking import ARTICLE_RANK
+from ..ingest.injection import find_injections, is_injection
 from ..models import Answer, Hit
 from ..store import LoadedIndex
 from ..text import ARTICLE_NUMBER, split_sentences
@@ -41,6 +42,9 @@ PRIMARY_SECTION_CUES = {
     "steps": re.compile(r"流程|程序|步骤|报名方式|报名方法|申报方式|申请方式|参与方式"),
 }
 MAX_LIST_ITEMS = 12
+# Terms of one question the composer weighs (ordinary questions have under ten; the cap bounds the work
+# a 2,000-character question costs in every per-term loop).
+MAX_QUESTION_TERMS = 32
 
 
 @dataclass
@@ -95,6 +99,10 @@ def question_terms(index: LoadedIndex, question: str, topical_only: bool = False
             # Guessed by jieba's HMM: as likely a typo or a broken segmentation (区长奖申保 -> 奖申/保要)
             # as a real off-corpus noun, so a short one counts for less.
             terms[word] = index.idf(word) * (1.0 if len(word) >= 4 else 0.3)
+    if len(terms) > MAX_QUESTION_TERMS:
+        # A long question's work is bounded by its most telling terms (highest weight = rarest), kept in order.
+        keep = set(sorted(terms, key=lambda t: -terms[t])[:MAX_QUESTION_TERMS])
+        terms = {t: w for t, w in terms.items() if t in keep}
     return terms
 
 
@@ -149,6 +157,8 @@ class OfflineComposer:
             rec = self.index.docs[doc_id]
             lines.append(f"《{rec.meta.title}》{self._label(doc_id, (a_start, a_end))}规定：")
             for s, e in paras:
+                if is_injection(rec.text[s:e]):
+                    continue
                 n = citations.cite(doc_id, s, e)
                 lines.append(f"{self._strip_marker(rec.text[s:e])}[{n}]")
         elif len(intents) > 1:
@@ -197,6 +207,8 @@ class OfflineComposer:
             number = 0
             for s, e in items:
                 text = self.index.docs[doc_id].text[s:e]
+                if is_injection(text):
+                    continue
                 if self._is_heading_only(text):
                     lines.append(f"{self._strip_marker(text)}：")  # a group inside the list (组织申报条件)
                     number = 0
@@ -276,8 +288,8 @@ class OfflineComposer:
                     continue
                 seen.add((hit.doc_id, s))
                 text = rec.text[s:e]
-                if len(text) < 6 or self._is_heading_only(text) or text in rec.meta.title:
-                    continue
+                if len(text) < 6 or self._is_heading_only(text) or text in rec.meta.title or is_injection(text):
+                    continue  # an instruction planted for the assistant is never quoted as an answer
                 section = rec.section_for(s, e)
                 body = f"{rec.meta.title} {section} {text}".lower()
                 overlap = coverage(terms, body, alias) if terms else 0.0
@@ -332,7 +344,7 @@ class OfflineComposer:
                     break
                 last = k
         s, end = lines[first][0], lines[last][1]
-        if (s, end) == (sentence.start, sentence.end):
+        if (s, end) == (sentence.start, sentence.end) or find_injections(rec.text[s:end], limit=1):
             return sentence
         return Sentence(sentence.doc_id, s, end, self._strip_marker(rec.text[s:end]), sentence.hit_rank,
                         sentence.section, sentence.score)

@@ -5,11 +5,13 @@ Formats are checked by content, not by name alone, so a renamed or corrupt file 
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import json
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,8 +29,17 @@ MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_ZIP_RATIO = 200
 
 
+# What decompressing one file may produce, whatever its headers declare (zip members, PDF streams).
+MAX_INFLATED_BYTES = MAX_DOCX_UNCOMPRESSED
+_INFLATE_CHUNK = 64 * 1024
+
+
 class LoadError(Exception):
     """A file that cannot be ingested; the message is Chinese and shown to admins as is."""
+
+
+class CompressionBombError(LoadError):
+    """Decompression produced (or would produce) more than the file can reasonably hold."""
 
 
 @dataclass
@@ -195,20 +206,73 @@ def check_zip(data: bytes, what: str) -> zipfile.ZipFile:
     total = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos) or 1
     if total > MAX_DOCX_UNCOMPRESSED or total / packed > MAX_ZIP_RATIO:
-        raise LoadError(f"{what} 文件解压后体积异常（疑似压缩炸弹），已拒绝")
+        raise CompressionBombError(f"{what} 文件解压后体积异常（疑似压缩炸弹），已拒绝")
     return zf
 
 
+def inflate_zip(data: bytes, what: str, max_bytes: int = MAX_INFLATED_BYTES) -> dict[str, bytes]:
+    """Every member of a zip container, decompressed in a stream with a hard cap on the bytes actually
+    produced. The sizes in zip headers are the sender's to choose: zipfile reads a member with read(-1) in
+    one decompress call (a 1 MB member can become 2 GB before anything is compared), so each member is
+    read in small chunks and must come out at exactly the size it declared: reading stops one byte past
+    that (or past what is left of the budget), so a lying header costs no more than an honest one."""
+    zf = check_zip(data, what)
+    members: dict[str, bytes] = {}
+    produced = 0
+    for info in zf.infolist():
+        if info.is_dir():
+            continue
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 0x1:
+            raise LoadError(f"{what} 文件使用了不支持的压缩方式或已加密")
+        budget = max_bytes - produced
+        probe = copy.copy(info)
+        # zipfile stops reading at file_size; one byte more tells a lying header from an honest one.
+        probe.file_size = min(info.file_size, budget) + 1
+        probe.CRC = None  # zipfile would check it on the cut-short stream; we check the whole member below
+        parts: list[bytes] = []
+        size = crc = 0
+        try:
+            with zf.open(probe) as member:
+                while chunk := member.read(_INFLATE_CHUNK):
+                    size += len(chunk)
+                    crc = zlib.crc32(chunk, crc)
+                    if size > info.file_size:
+                        break
+                    if size > budget:
+                        raise CompressionBombError(f"{what} 文件解压后超过 {max_bytes // (1024 * 1024)} MB（疑似压缩炸弹），已拒绝")
+                    parts.append(chunk)
+        except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError, RuntimeError) as exc:
+            raise LoadError(f"{what} 文件已损坏或不是有效的 {what} 文件") from exc
+        if size != info.file_size:
+            raise CompressionBombError(f"{what} 文件中“{info.filename[:80]}”的实际大小与声明不符（疑似压缩炸弹），已拒绝")
+        if crc != info.CRC:
+            raise LoadError(f"{what} 文件已损坏（校验和不符）")
+        produced += size
+        members[info.filename] = b"".join(parts)
+    return members
+
+
+def _rezip(members: dict[str, bytes]) -> bytes:
+    """A stored (uncompressed) zip of checked members: readers that inflate in one go get honest input."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+        for name, content in members.items():
+            zf.writestr(name, content)
+    return buf.getvalue()
+
+
 def load_docx(data: bytes) -> tuple[list[Line], dict, str]:
-    zf = check_zip(data, "DOCX")
-    if "word/document.xml" not in zf.namelist():
+    members = inflate_zip(data, "DOCX")
+    if "word/document.xml" not in members:
         raise LoadError("DOCX 文件已损坏或不是有效的 DOCX 文件")
     import docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    package = _rezip(members)
+    del members
     try:
-        document = docx.Document(io.BytesIO(data))
+        document = docx.Document(io.BytesIO(package))
     except Exception as exc:  # python-docx raises many kinds for broken XML
         raise LoadError(f"DOCX 文件无法解析：{type(exc).__name__}") from exc
     lines: list[Line] = []
@@ -238,23 +302,48 @@ def load_docx(data: bytes) -> tuple[list[Line], dict, str]:
     return lines, {}, title
 
 
+# Per-stream limits for pypdf (its Configuration fields); a text page's content stream is kilobytes.
+_PDF_LIMITS = {
+    "maximum_declared_stream_length": 16 * 1024 * 1024,
+    "zlib_maximum_output_length": 16 * 1024 * 1024,
+    "lzw_maximum_output_length": 16 * 1024 * 1024,
+    "run_length_maximum_output_length": 16 * 1024 * 1024,
+    "array_based_stream_maximum_output_length": 16 * 1024 * 1024,
+    "brotli_maximum_output_length": 16 * 1024 * 1024,
+    "stream_decoding_work_maximum_length": 16 * 1024 * 1024,
+    "xform_maximum_invocations_per_extraction": 500,
+}
+
+
 def load_pdf(data: bytes) -> tuple[list[Line], dict, str]:
     if not data.lstrip()[:5].startswith(b"%PDF"):
         raise LoadError("不是有效的 PDF 文件")
     import logging
 
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+    from pypdf import PdfReader, apply_configuration
+    from pypdf.errors import LimitReachedError, PyPdfError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
+    bomb = CompressionBombError("PDF 中的压缩数据解压后体积异常（疑似压缩炸弹），已拒绝")
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise LoadError("PDF 文件已加密，无法读取")
-        pages = [page.extract_text() or "" for page in reader.pages]
-        title = str((reader.metadata or {}).get("/Title", "") or "").strip()
+        # pypdf caps each stream itself (Configuration); its defaults (75 MB per stream, 300 MB of decoding
+        # work) are per stream, so we lower them and also count the decoded page content of the whole file.
+        with apply_configuration(**_PDF_LIMITS):
+            reader = PdfReader(io.BytesIO(data))
+            if reader.is_encrypted:
+                raise LoadError("PDF 文件已加密，无法读取")
+            pages, decoded = [], 0
+            for page in reader.pages:
+                contents = page.get_contents()
+                decoded += len(contents.get_data()) if contents is not None else 0
+                if decoded > MAX_INFLATED_BYTES:
+                    raise bomb
+                pages.append(page.extract_text() or "")
+            title = str((reader.metadata or {}).get("/Title", "") or "").strip()
     except LoadError:
         raise
+    except LimitReachedError as exc:
+        raise bomb from exc
     except (PyPdfError, ValueError, KeyError, TypeError, OSError, AttributeError) as exc:
         raise LoadError(f"PDF 文件已损坏，无法解析：{type(exc).__name__}") from exc
     text = "\n".join(pages)

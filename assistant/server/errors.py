@@ -6,6 +6,7 @@ Also: input checks shared by the routes, and a request body size limit (ASGI mid
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import unicodedata
@@ -70,6 +71,15 @@ def check_id(value: str, field: str) -> str:
     if not isinstance(value, str) or not _ID.match(value):
         raise ApiError(400, f"invalid_{field}", f"{field} 格式不正确", f"{field} must match [A-Za-z0-9_-]{{1,64}}")
     return value
+
+
+def parse_json(raw: str | bytes):
+    """json.loads whose every failure is a ValueError: bad syntax, invalid UTF-8, and nesting so deep that
+    the decoder runs out of stack (RecursionError, e.g. 50,000 '[')."""
+    try:
+        return json.loads(raw)
+    except RecursionError as exc:
+        raise ValueError("JSON nested too deeply") from exc
 
 
 def index_not_ready() -> ApiError:

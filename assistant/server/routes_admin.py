@@ -5,7 +5,6 @@ client gets 401 (403 when no admin is configured) without its upload being parse
 
 from __future__ import annotations
 
-import json
 import threading
 from contextlib import asynccontextmanager
 from typing import Callable
@@ -23,6 +22,8 @@ from ..admin.uploads import DOC_TYPES, check_upload
 from ..ingest.loaders import SUPPORTED_SUFFIXES
 from ..ingest.metadata import PROGRAMS
 from ..models import STATUSES
+from .errors import parse_json
+from .params import Offset, PageSize, RowId
 from .routes_web import SECURITY_HEADERS, WEB_DIR
 
 _service_lock = threading.Lock()
@@ -196,13 +197,13 @@ def list_documents(request: Request, status: str | None = None, program: str | N
 
 
 @api.get("/documents/{doc_id}")
-def get_document(request: Request, doc_id: int):
+def get_document(request: Request, doc_id: RowId):
     svc = _svc(request)
     return svc.library.get_document(doc_id, manifest_files=svc.manifest_files())
 
 
 @api.get("/documents/{doc_id}/versions/{version}/file")
-def version_file(request: Request, doc_id: int, version: int):
+def version_file(request: Request, doc_id: RowId, version: RowId):
     name, data = _svc(request).library.version_file(doc_id, version)
     # Always a download, never rendered here: uploaded HTML must not run on our origin.
     return Response(data, media_type="application/octet-stream",
@@ -228,6 +229,8 @@ def _check_files(request: Request, files: list[UploadFile]):
         try:
             checked.append(check_upload(_read_upload(upload, limit), upload.filename or "", limit))
         except AdminError as exc:
+            if exc.code == "zip_bomb":  # a hostile file: stop here rather than check the rest
+                raise
             errors.append((upload.filename or "", exc))
     if errors:
         if len(files) == 1:
@@ -244,9 +247,9 @@ def _json_field(raw: str, default, what: str):
     if not raw:
         return default
     try:
-        return json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise AdminError(400, "invalid_metadata", f"{what}不是有效的 JSON", f"invalid JSON in {what}") from exc
+        return parse_json(raw)
+    except ValueError as exc:
+        raise AdminError(400, "invalid_metadata", f"{what}不是有效的 JSON", f"invalid JSON in {what}: {exc}") from exc
 
 
 def _annotated(svc: AdminService, doc: dict) -> dict:
@@ -277,6 +280,8 @@ def inspect_uploads(request: Request, files: list[UploadFile] = File(...)):
             results.append({"ok": True, **checked.summary(),
                             "folder": svc.library.check_folder(None, meta)})
         except AdminError as exc:
+            if exc.code == "zip_bomb":  # a hostile file: refuse the request, do not go on to the next one
+                raise
             results.append({"ok": False, "filename": upload.filename or "", **exc.payload()})
     return {"files": results}
 
@@ -301,7 +306,7 @@ def upload_documents(request: Request, files: list[UploadFile] = File(...), meta
 
 
 @api.post("/documents/{doc_id}/replace")
-def replace_document(request: Request, doc_id: int, file: UploadFile = File(...), metadata: str = Form(""),
+def replace_document(request: Request, doc_id: RowId, file: UploadFile = File(...), metadata: str = Form(""),
                      reindex: bool = Form(False)):
     svc = _svc(request)
     checked = _check_files(request, [file])[0]
@@ -311,7 +316,7 @@ def replace_document(request: Request, doc_id: int, file: UploadFile = File(...)
 
 
 @api.patch("/documents/{doc_id}")
-def edit_document(request: Request, doc_id: int, body: dict = Body(...)):
+def edit_document(request: Request, doc_id: RowId, body: dict = Body(...)):
     svc = _svc(request)
     edits = body.get("metadata", body)
     doc = _annotated(svc, svc.library.update_metadata(doc_id, edits if isinstance(edits, dict) else {}, _actor(request)))
@@ -319,15 +324,23 @@ def edit_document(request: Request, doc_id: int, body: dict = Body(...)):
 
 
 @api.post("/documents/{doc_id}/retire")
-def retire_document(request: Request, doc_id: int, body: dict | None = Body(None)):
+def retire_document(request: Request, doc_id: RowId, body: dict | None = Body(None)):
     svc = _svc(request)
     body = body or {}
     doc = _annotated(svc, svc.library.set_status(doc_id, "已废止", _actor(request), note=str(body.get("note") or "")[:2000]))
     return {"document": doc, "reindex": _maybe_reindex(svc, request, bool(body.get("reindex")))}
 
 
+@api.post("/documents/{doc_id}/injection/confirm")
+def confirm_injection(request: Request, doc_id: RowId, body: dict | None = Body(None)):
+    """The admin read the sentences flagged as addressing the assistant and keeps the document (audited)."""
+    svc = _svc(request)
+    note = str((body or {}).get("note") or "")
+    return {"document": _annotated(svc, svc.library.confirm_injection(doc_id, _actor(request), note=note))}
+
+
 @api.post("/documents/{doc_id}/reinstate")
-def reinstate_document(request: Request, doc_id: int, body: dict | None = Body(None)):
+def reinstate_document(request: Request, doc_id: RowId, body: dict | None = Body(None)):
     svc = _svc(request)
     body = body or {}
     doc = _annotated(svc, svc.library.set_status(doc_id, "现行", _actor(request)))
@@ -335,7 +348,7 @@ def reinstate_document(request: Request, doc_id: int, body: dict | None = Body(N
 
 
 @api.delete("/documents/{doc_id}")
-def delete_document(request: Request, doc_id: int, reindex: bool = False):
+def delete_document(request: Request, doc_id: RowId, reindex: bool = False):
     svc = _svc(request)
     doc = _annotated(svc, svc.library.delete_document(doc_id, _actor(request)))
     return {"document": doc, "reindex": _maybe_reindex(svc, request, reindex)}
@@ -359,18 +372,18 @@ def current_job(request: Request):
 
 
 @api.get("/index/jobs")
-def list_jobs(request: Request, limit: int = 20):
+def list_jobs(request: Request, limit: PageSize = 20):
     return {"jobs": _svc(request).jobs.history(limit)}
 
 
 @api.get("/index/jobs/{job_id}")
-def get_job(request: Request, job_id: int):
+def get_job(request: Request, job_id: RowId):
     return _svc(request).jobs.job(job_id)
 
 
 @api.get("/audit")
-def audit(request: Request, limit: int = 100, offset: int = 0, action: str | None = None, actor: str | None = None,
-          document_id: int | None = None):
+def audit(request: Request, limit: PageSize = 100, offset: Offset = 0, action: str | None = None, actor: str | None = None,
+          document_id: RowId | None = None):
     return _svc(request).library.audit_log(limit=limit, offset=offset, action=action, actor=actor,
                                            document_id=document_id)
 

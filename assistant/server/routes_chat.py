@@ -8,7 +8,7 @@ import json
 import logging
 from collections.abc import Iterator
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -17,6 +17,7 @@ from ..engine import Engine
 from ..models import Answer, SearchFilters
 from ..store import IndexNotFound
 from .conversations import get_store
+from .rate_limit import rate_limit
 from .errors import ApiError, check_text, error_body, index_not_ready
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,7 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 # --- route -----------------------------------------------------------------------------------------
 
-@router.post("/api/chat", summary="提问（流式或 JSON）",
+@router.post("/api/chat", dependencies=[Depends(rate_limit)], summary="提问（流式或 JSON）",
              responses={200: {"content": {"text/event-stream": {}, "application/json": {}},
                               "description": "SSE 事件：meta, delta…, answer, citations, done（出错时 error）"}})
 def chat(body: ChatRequest, request: Request):

@@ -11,11 +11,12 @@ import uuid
 from collections.abc import Iterator
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..models import Answer
+from .rate_limit import rate_limit
 from .errors import ApiError, check_text, error_body
 from .routes_chat import SSE_HEADERS, answer_events, citation_payloads, final_answer, require_engine
 
@@ -27,9 +28,24 @@ SOURCES_HEADING = "参考来源："
 MAX_MESSAGES = 100
 
 
+class ContentPart(BaseModel):
+    """One part of a message's content. Parts other than text (images, files) are accepted and ignored;
+    a text part must carry a string, so `"text": 5`, null or a list is a 422, not a crash later."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str
+    text: str | None = None
+
+    @model_validator(mode="after")
+    def _text_part_has_text(self) -> "ContentPart":
+        if self.type == "text" and self.text is None:
+            raise ValueError("a text part needs a string 'text'")
+        return self
+
+
 class OpenAIMessage(BaseModel):
     role: Literal["system", "developer", "user", "assistant", "tool"]
-    content: str | list[dict] | None = None
+    content: str | list[ContentPart] | None = None
 
 
 class OpenAIChatRequest(BaseModel):
@@ -38,12 +54,12 @@ class OpenAIChatRequest(BaseModel):
     stream: bool = False
 
 
-def _text(content: str | list[dict] | None) -> str:
+def _text(content: str | list[ContentPart] | None) -> str:
     if content is None:
         return ""
     if isinstance(content, str):
         return content
-    return "".join(part.get("text", "") for part in content if isinstance(part, dict) and part.get("type") == "text")
+    return "".join(part.text or "" for part in content if part.type == "text")
 
 
 def _parse(body: OpenAIChatRequest, max_chars: int) -> tuple[str, list[tuple[str, Answer]]]:
@@ -95,7 +111,7 @@ def models():
     return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "local"}]}
 
 
-@router.post("/v1/chat/completions", summary="OpenAI 兼容的对话接口")
+@router.post("/v1/chat/completions", dependencies=[Depends(rate_limit)], summary="OpenAI 兼容的对话接口")
 def chat_completions(body: OpenAIChatRequest, request: Request):
     question, history = _parse(body, request.app.state.settings.max_question_chars)
     engine = require_engine(request)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from ..models import SearchFilters
 from ..store import LoadedIndex
+from .rate_limit import rate_limit
 from .errors import ApiError, check_id, check_text
 from .routes_chat import require_engine
 
@@ -26,7 +27,7 @@ def _titles_by_source(index: LoadedIndex) -> dict[str, tuple[str, str]]:
     return {rec.meta.source: (doc_id, rec.meta.title) for doc_id, rec in index.docs.items()}
 
 
-@router.post("/api/search", summary="检索相关条款（带分数）")
+@router.post("/api/search", dependencies=[Depends(rate_limit)], summary="检索相关条款（带分数）")
 def search(body: SearchRequest, request: Request):
     query = check_text(body.query, "query", request.app.state.settings.max_question_chars)
     engine = require_engine(request)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+import re
 from pathlib import Path
 
 from fastapi import APIRouter
@@ -45,12 +46,24 @@ def helpdesk_page():
     return _page("helpdesk.html")
 
 
+# What a static file name may look like; anything else (NUL, control characters, a 300-byte name the
+# file system refuses with ENAMETOOLONG) is a 404 before the path reaches the file system.
+_STATIC_PATH = re.compile(r"[A-Za-z0-9_.-]{1,100}(/[A-Za-z0-9_.-]{1,100}){0,7}")
+
+
 @router.api_route("/static/{path:path}", methods=["GET", "HEAD"])
 def static(path: str):
+    not_found = ApiError(404, "not_found", "未找到该文件", f"static file {ascii(path[:120])} not found")
+    if not _STATIC_PATH.fullmatch(path) or any(p.startswith(".") for p in path.split("/")):
+        raise not_found
     root = STATIC_DIR.resolve()
-    target = (root / path).resolve()
-    if not target.is_relative_to(root) or not target.is_file() or any(p.startswith(".") for p in Path(path).parts):
-        raise ApiError(404, "not_found", "未找到该文件", f"static file {path!r} not found")
+    try:
+        target = (root / path).resolve()
+        found = target.is_relative_to(root) and target.is_file()
+    except (OSError, ValueError):  # still never a 500 for a name the file system cannot take
+        found = False
+    if not found:
+        raise not_found
     media_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
     if media_type.startswith("text/"):
         media_type += "; charset=utf-8"

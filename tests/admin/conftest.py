@@ -158,6 +158,7 @@ class ServiceProcess:
         self.env = {**os.environ, "ASSISTANT_ADMIN_USERNAME": ADMIN_USER, "ASSISTANT_ADMIN_PASSWORD": ADMIN_PASSWORD,
                     "ASSISTANT_ADMIN_TOKEN": ADMIN_TOKEN, "ASSISTANT_EMBEDDING_CACHE": str(settings.embedding_cache),
                     "ASSISTANT_REINDEX_EVAL": "0", "ASSISTANT_INDEX_WATCH_S": "0", "HF_HUB_OFFLINE": "1",
+                    "ASSISTANT_RATE_LIMIT_REQUESTS": "0",
                     "PYTHONPATH": str(ROOT), **{k: str(v) for k, v in env.items()}}
         self.proc: subprocess.Popen | None = None
 

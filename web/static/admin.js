@@ -12,6 +12,7 @@
     reindex_start: "开始重新索引", reindex_done: "索引完成", reindex_failed: "索引失败",
     eligibility_rule_corrected: "更正申报条件", eligibility_rule_reverted: "撤销条件更正",
     eligibility_rule_flagged: "条件更正待复核",
+    confirm_injection: "确认疑似指令文字",
   };
   const METRICS = {
     "recall@5": "召回率@5", "recall@10": "召回率@10", "mrr": "MRR", citation_accuracy: "引用准确率",
@@ -177,7 +178,8 @@
     return el("tr", { "data-doc-id": doc.id, class: doc.deleted ? "deleted" : "" },
       el("td", {}, el("div", { class: "doc-title", text: doc.title }),
         el("div", { class: "muted small-text", text: [meta.doc_number, doc.source].filter(Boolean).join(" · ") })),
-      el("td", {}, doc.deleted ? el("span", { class: "badge status-other", text: "已删除" }) : badge(doc.status)),
+      el("td", {}, doc.deleted ? el("span", { class: "badge status-other", text: "已删除" }) : badge(doc.status),
+        injectionBadge(doc)),
       el("td", { text: (meta.programs || []).join("、") || "—" }),
       el("td", { text: meta.issue_date || meta.effective_date || "—" }),
       el("td", { text: "v" + doc.version }),
@@ -349,6 +351,40 @@
   // --- one document ----------------------------------------------------------------------------
 
   let editForm = null;
+  /** Text in the document that addresses the assistant (flagged at upload): pending until an admin confirms. */
+  function injectionBadge(doc) {
+    const inj = doc.injection;
+    if (!inj) return "";
+    return el("span", { class: "badge " + (inj.pending ? "status-repealed" : "status-other"), "data-injection": "1",
+      text: inj.pending ? "疑似指令·待确认" : "疑似指令·已确认" });
+  }
+
+  function renderInjection(doc) {
+    const box = $("dlg-injection");
+    box.replaceChildren();
+    const inj = doc.injection;
+    box.hidden = !inj;
+    if (!inj) return;
+    box.append(el("h3", { text: "疑似对AI助手下达指令的文字" }),
+      el("p", { class: "muted", text: "以下句子像是对问答助手下达的指令，而不是对企业的政策规定；无论是否确认，它们都不会被用作回答。" }));
+    const list = el("ul", {});
+    for (const f of inj.findings) list.append(el("li", {}, el("strong", { text: `[${f.label}] ` }), f.text));
+    box.append(list);
+    if (inj.pending) {
+      box.append(el("button", { type: "button", class: "primary small", id: "dlg-injection-confirm", text: "已阅读，确认保留该文档",
+        onclick: async () => {
+          try {
+            await api("POST", `/api/admin/documents/${doc.id}/injection/confirm`, {});
+            flash("已确认（已记入操作日志）", "ok");
+            await openDoc(doc.id);
+            await loadDocs();
+          } catch (err) { show($("dlg-error"), err.message); }
+        } }));
+    } else {
+      box.append(el("p", { class: "muted", text: `已由 ${inj.confirmed_by} 于 ${fmtTime(inj.confirmed_at)} 确认` }));
+    }
+  }
+
   let replaceForm = null;
   let replaceFile = null;
 
@@ -362,6 +398,7 @@
       (doc.deleted ? " · 已删除" : "") + ` · 最后修改 ${fmtTime(doc.updated_at)}（${doc.updated_by}）`;
     editForm = metaForm(doc.metadata, null);
     $("dlg-meta").replaceChildren(editForm.node);
+    renderInjection(doc);
     $("dlg-save").disabled = !!doc.deleted;
     $("dlg-file").disabled = !!doc.deleted;
     $("dlg-file").value = "";
@@ -579,6 +616,8 @@
     if (d.files !== undefined) parts.push(`${d.files} 个文件`);
     if (d.client) parts.push(`来自 ${d.client}`);
     if (d.rule_key) parts.push(`条件 ${d.quote || d.rule_key}` + (d.reason === "article_changed" ? "（原文已变更）" : ""));
+    if (d.injection_flagged) parts.push(`含 ${d.injection_flagged} 处疑似指令文字`);
+    if (d.findings) parts.push(`确认 ${d.findings} 处疑似指令文字`);
     return parts.join("；");
   }
 
