@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import os
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-REALDATA = ROOT.parent / "shared" / "realdata"
+# ASSISTANT_REALDATA names the folder when the repository is not checked out beside ../shared/realdata.
+REALDATA = Path(os.environ.get("ASSISTANT_REALDATA") or ROOT.parent / "shared" / "realdata")
 WORK = ROOT / "benchmarks" / "results"  # git-ignored: corpora, indexes and caches made from real data
 
 csv.field_size_limit(sys.maxsize)

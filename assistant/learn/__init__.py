@@ -1,0 +1,1 @@
+"""Learned decisions: features and the loading/applying of small models trained in training/."""
