@@ -36,3 +36,16 @@ def ncp_corpus() -> tuple[Path, dict[str, str], list[dict]]:
     with open(src / "questions-dev.tsv", encoding="utf-8") as fh:
         questions = [r for r in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE) if r["docid"] in docs]
     return corpus, docs, questions
+
+
+def statutes_corpus() -> Path:
+    """The real statutes (quality-laws) copied into a corpus folder outside git, without SOURCE.md."""
+    import shutil
+
+    src = require(REALDATA / "quality-laws")
+    corpus = WORK / "statutes-corpus"
+    corpus.mkdir(parents=True, exist_ok=True)
+    for path in sorted(src.glob("*.md")):
+        if path.name != "SOURCE.md" and not (corpus / path.name).exists():
+            shutil.copyfile(path, corpus / path.name)
+    return corpus

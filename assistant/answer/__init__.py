@@ -14,6 +14,8 @@ from .compose import OfflineComposer
 from ..tokenize import normalize_query
 from .followup import resolve
 from .intent import detect_intent
+from .parts import answer_in_parts, split_question
+from .spelling import correct
 
 log = logging.getLogger(__name__)
 RETRIEVE_K = 8
@@ -56,6 +58,13 @@ def stream_answer(searcher: Searcher, question: str, settings: Settings, history
     """Events: {"type": "delta", "text"} as the answer is produced, then one {"type": "final", "answer"}."""
     q = clean_question(question, settings.max_question_chars)
     index = searcher.index
+    asked, spelled = q, []
+    if not chunk_ids:  # typos and English names read as the domain terms meant; long questions in parts
+        q, spelled = correct(index, q)
+        if len(parts := split_question(q)) > 1:
+            answer = answer_in_parts(lambda p, h: answer_question(searcher, p, settings, h, filters), parts, history)
+            yield from _finish(answer, asked, q, spelled)
+            return
     resolved = resolve(index, q, history)
     intent = detect_intent(normalize_query(resolved))
     hits = passages_by_id(searcher, chunk_ids) if chunk_ids else searcher.search(resolved, RETRIEVE_K, filters)
@@ -90,7 +99,18 @@ def stream_answer(searcher: Searcher, question: str, settings: Settings, history
         answer = composer.compose(resolved, intent, hits, forced=bool(chunk_ids))
         for line in answer.answer.split("\n"):
             yield {"type": "delta", "text": line + "\n"}
-    answer.question = q
+    yield from _finish(answer, asked, resolved, spelled, streamed=True)
+
+
+def _finish(answer: Answer, asked: str, resolved: str, spelled: list[str], streamed: bool = False) -> Iterator[dict]:
+    """The spelling notices joined to the answer; the text streamed unless it already was; the final event."""
+    if spelled:
+        answer.notices = spelled + answer.notices
+        answer.answer += "\n" + "\n".join(spelled)
+    lines = spelled if streamed else answer.answer.split("\n")
+    for line in lines:
+        yield {"type": "delta", "text": line + "\n"}
+    answer.question = asked
     answer.resolved_question = resolved
     yield {"type": "final", "answer": answer}
 

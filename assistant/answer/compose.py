@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from ..ingest.chunking import ARTICLE_RANK
+from ..ingest.metadata import display_title
 from ..learn.sentences import (Q_FACETS, S_FACETS, SentenceRanker, candidates, features, is_heading_only,
                                is_purpose_clause, is_question_line, load_ranker)
 from ..models import Answer, Hit
@@ -162,7 +163,7 @@ class OfflineComposer:
         if article is not None:
             doc_id, (a_start, a_end), paras = article
             rec = self.index.docs[doc_id]
-            lines.append(f"《{rec.meta.title}》{self._label(doc_id, (a_start, a_end))}规定：")
+            lines.append(f"《{display_title(rec.meta.title)}》{self._label(doc_id, (a_start, a_end))}规定：")
             for s, e in paras:
                 n = citations.cite(doc_id, s, e)
                 lines.append(f"{self._strip_marker(rec.text[s:e])}[{n}]")
@@ -212,7 +213,7 @@ class OfflineComposer:
         if block is not None:
             doc_id, heading, items = block
             meta = self.index.docs[doc_id].meta
-            lines.append(f"根据《{meta.title}》{self._label(doc_id, heading)}，{LEADS[intent]}")
+            lines.append(f"根据《{display_title(meta.title)}》{self._label(doc_id, heading)}，{LEADS[intent]}")
             number = 0
             for s, e in items:
                 text = self.index.docs[doc_id].text[s:e]
@@ -232,7 +233,7 @@ class OfflineComposer:
             floor = 0.6 if self.ranker is None else self.ranker.threshold
             for x in (extra[:2] if specific else [e for e in extra[:1] if e.score >= floor]):
                 n = citations.cite(x.doc_id, x.start, x.end)
-                lines.append(f"另据《{self.index.docs[x.doc_id].meta.title}》{self._label(x.doc_id, (x.start, x.end))}：{x.text}[{n}]")
+                lines.append(f"另据《{display_title(self.index.docs[x.doc_id].meta.title)}》{self._label(x.doc_id, (x.start, x.end))}：{x.text}[{n}]")
             return lines
         ranked = self._rank_sentences(question, intent, hits, terms, alias)
         if not ranked:
@@ -331,13 +332,13 @@ class OfflineComposer:
         name, its cited places in order."""
         by_doc: dict[str, list[str]] = {}
         for c in citations.items:
-            if f"《{self.index.docs[c.doc_id].meta.title}》" in said:
+            if f"《{display_title(self.index.docs[c.doc_id].meta.title)}》" in said:
                 continue
             label = self._label(c.doc_id, (c.start, c.end))
             places = by_doc.setdefault(c.doc_id, [])
             if label and label not in places:
                 places.append(label)
-        parts = [f"《{self.index.docs[d].meta.title}》" + "、".join(p) for d, p in by_doc.items()]
+        parts = [f"《{display_title(self.index.docs[d].meta.title)}》" + "、".join(p) for d, p in by_doc.items()]
         return "来源：" + "；".join(parts) if parts else ""
 
     @staticmethod

@@ -87,6 +87,12 @@ def infer_title(first_line: str) -> str:
     return title
 
 
+def display_title(title: str) -> str:
+    """The title as an answer names it: an over-long one (an index built before titles were inferred
+    from the headline, an 80-character run of body text) is cut back to its headline."""
+    return title if len(title) <= TITLE_MAX else infer_title(title)
+
+
 def infer_metadata(text: str, title_hint: str = "") -> dict:
     """Best-effort metadata from the text itself (used where no front matter or sidecar says)."""
     lines = [ln.strip() for ln in text.split("\n") if ln.strip()]

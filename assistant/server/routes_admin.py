@@ -14,6 +14,7 @@ from urllib.parse import quote, urlsplit
 from fastapi import APIRouter, Body, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 
 from ..admin.auth import COOKIE_NAME, Principal
 from ..admin.errors import AdminError
@@ -99,6 +100,22 @@ def _check_same_origin(request: Request) -> None:
 
 router = APIRouter(lifespan=_lifespan)
 public = APIRouter(route_class=_PublicRoute, include_in_schema=False)
+sign_in = APIRouter(route_class=_PublicRoute, tags=["admin"])  # public, and documented in the OpenAPI schema
+
+
+class LoginRequest(BaseModel):
+    """Username and password, or the admin token instead."""
+
+    username: str = ""
+    password: str = ""
+    token: str = ""
+
+
+class LoginResponse(BaseModel):
+    username: str
+    expires_at: float
+    token: str
+    ttl_s: int
 api = APIRouter(prefix="/api/admin", route_class=_AdminRoute, tags=["admin"])
 
 
@@ -126,11 +143,15 @@ def admin_page(request: Request):
                         headers=SECURITY_HEADERS)
 
 
-@public.post("/api/admin/login")
-def login(request: Request, body: dict = Body(...)):
+@sign_in.post("/api/admin/login", response_model=LoginResponse, summary="管理员登录",
+              responses={400: {"description": "缺少用户名和密码"}, 401: {"description": "用户名或密码错误"},
+                         403: {"description": "未配置管理员密码或令牌"}, 429: {"description": "尝试次数过多"}})
+def login(request: Request, body: LoginRequest):
+    """Sign in with username and password (or the admin token). The session token comes back in the body
+    and as an HttpOnly cookie; send it as `Authorization: Bearer …` or rely on the cookie."""
     svc = _svc(request)
     client = request.client.host if request.client else "unknown"
-    username, password, token = (str(body.get(k) or "") for k in ("username", "password", "token"))
+    username, password, token = body.username, body.password, body.token
     if not token and not (username and password):
         svc.auth.require_configured()
         raise AdminError(400, "missing_credentials", "请输入用户名和密码", "username and password (or token) required")
@@ -359,4 +380,5 @@ def audit(request: Request, limit: int = 100, offset: int = 0, action: str | Non
 
 
 router.include_router(public)
+router.include_router(sign_in)
 router.include_router(api)
