@@ -232,8 +232,13 @@ class OfflineComposer:
                      if x.doc_id != doc_id or not (heading[0] <= x.start < heading[1])]
             floor = 0.6 if self.ranker is None else self.ranker.threshold
             for x in (extra[:2] if specific else [e for e in extra[:1] if e.score >= floor]):
+                if self.ranker is not None and not self._may_lead(question, x):
+                    continue
                 n = citations.cite(x.doc_id, x.start, x.end)
-                lines.append(f"另据《{display_title(self.index.docs[x.doc_id].meta.title)}》{self._label(x.doc_id, (x.start, x.end))}：{x.text}[{n}]")
+                place = self._label(x.doc_id, (x.start, x.end))
+                if self.ranker is not None and self._strip_marker(place).rstrip("：:") in x.text:
+                    place = ""  # the heading is the sentence itself (1. 《申报书》：《申报书》)
+                lines.append(f"另据《{display_title(self.index.docs[x.doc_id].meta.title)}》{place}：{x.text}[{n}]")
             return lines
         ranked = self._rank_sentences(question, intent, hits, terms, alias)
         if not ranked:

@@ -53,7 +53,18 @@ def heading_label(line: str, rank: int) -> str:
     if len(label) <= 4 and m:  # 四、问：企业如何申报？ -> keep reading past the short marker
         m2 = _LABEL_END.search(line, m.end())
         label = line[: m2.start()] if m2 else line
-    return label[:30]
+    return short_label(label)
+
+
+LABEL_MAX = 30
+
+
+def short_label(label: str) -> str:
+    """A heading label cut, when it must be, after a whole phrase (at 、 or a space), marked with …"""
+    if len(label) <= LABEL_MAX:
+        return label
+    cut = max(label.rfind(ch, 0, LABEL_MAX) for ch in "、 （(“")
+    return (label[:cut] if cut >= 8 else label[:LABEL_MAX]).rstrip("、 （(“") + "…"
 
 
 @dataclass
@@ -98,8 +109,8 @@ def parse_outline(doc: ParsedDocument) -> tuple[Node, list[tuple[int, int]]]:
             continue
         if rank == 0:  # the document's own title: not part of any section path
             continue
-        while stack[-1] is not root and stack[-1].rank >= rank:
-            stack.pop().end = start
+        while stack[-1] is not root and (stack[-1].rank >= rank or (is_question and stack[-1].question)):
+            stack.pop().end = start  # a question never holds another question: the next one ends it
         parent = stack[-1]
         node = Node(rank=rank, label=heading_label(line, rank), start=start, path=parent.path + (heading_label(line, rank),),
                     question=is_question)

@@ -59,7 +59,9 @@ def _clean_meta(raw: dict) -> dict:
 TITLE_MAX = 60
 _HEADLINE_PART_MAX = 20
 _BODY_START = re.compile(r"[，。；]|[：:]$|^(?:\d{1,4}年)?\d{1,2}月\d{1,2}日|^(?:新华社|人民网|记者|本报|来源|发布时间|作者)"
-                         r"|[（(]记者|日电|消息$")
+                         r"|[（(]记者|日电|消息$|^(?:为|根据|按照|近日|日前|近期|目前|记者)")
+# A title that ends like the name of a document kind is complete: what follows is body text.
+_DOC_KIND_END = re.compile(r"(?:通知|公告|通告|意见|办法|决定|规定|方案|指南|细则|措施|条例|公开信|函|批复|报告)$")
 _CLAUSE_END = re.compile(r"[。！？!?；]|……|…")
 
 
@@ -80,6 +82,8 @@ def infer_title(first_line: str) -> str:
         title = title[: m.start()] if m and m.start() <= TITLE_MAX else title[:TITLE_MAX].rstrip("，、；：") + "…"
         return title
     for run in runs[1:]:
+        if _DOC_KIND_END.search(title):
+            break
         short_prefix = len(title) <= 10  # 财政部 海关总署 税务总局关于…的公告: issuers before the title proper
         if (len(run) > _HEADLINE_PART_MAX and not short_prefix) or _BODY_START.search(run) or len(title) + 1 + len(run) > TITLE_MAX:
             break
@@ -90,7 +94,7 @@ def infer_title(first_line: str) -> str:
 def display_title(title: str) -> str:
     """The title as an answer names it: an over-long one (an index built before titles were inferred
     from the headline, an 80-character run of body text) is cut back to its headline."""
-    return title if len(title) <= TITLE_MAX else infer_title(title)
+    return infer_title(title) if len(title) > TITLE_MAX or " " in title.strip() else title
 
 
 def infer_metadata(text: str, title_hint: str = "") -> dict:

@@ -109,7 +109,11 @@ def candidates(index: LoadedIndex, hits: list[Hit], max_hits: int = CANDIDATE_HI
 
 
 def is_heading_only(text: str) -> bool:
-    """A title or heading line: short, no sentence punctuation inside, no figure in it."""
+    """A title or heading line: short, no sentence punctuation inside, no figure in it. A line that ends
+    like a sentence (。；) is a list item, not a heading (担任或者拟担任企业高层管理职务。)."""
+    text = text.strip()
+    if text.endswith(("。", "；", ";", "！", "？", "?", "!")):
+        return False
     return len(text) <= 40 and not re.search(r"[。；，：:！？]", text[:-1]) and not re.search(r"\d", text)
 
 
