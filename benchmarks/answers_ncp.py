@@ -60,8 +60,13 @@ def answer_body(text: str) -> str:
 def work(index_dir: Path, questions: list[dict]) -> list[dict]:
     from assistant.engine import Engine
     from assistant.settings import Settings
+    from benchmarks.common import LEXICAL_ONLY, use_lexical_only
 
-    engine = Engine(Settings(index_dir=index_dir))
+    from assistant.store import current_build_dir
+
+    manifest = json.loads((current_build_dir(index_dir) / "manifest.json").read_text(encoding="utf-8"))
+    overrides = use_lexical_only() if manifest.get("embedding_model", "").endswith(LEXICAL_ONLY) else {}
+    engine = Engine(Settings(index_dir=index_dir, **overrides))
     engine.load()
     rows = []
     for q in questions:
@@ -141,6 +146,8 @@ def main() -> None:
     ap.add_argument("--validation-only", action="store_true",
                     help="only the ncp questions the sentence ranker held back from training")
     ap.add_argument("--ncp-index", type=Path, default=ROOT / "benchmarks" / "results" / "ncp-index")
+    ap.add_argument("--lexical-only", action="store_true",
+                    help="ncp over benchmarks/results/ncp-lexical-index (BM25 alone, built if missing)")
     ap.add_argument("--statutes-index", type=Path, default=ROOT / "benchmarks" / "results" / "statutes-index")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
@@ -152,10 +159,14 @@ def main() -> None:
     import yaml
 
     sys.path.insert(0, str(ROOT))
-    from benchmarks.common import ncp_corpus
+    from benchmarks.common import ncp_corpus  # noqa: E402
     from training.train_sentence_ranker import is_validation
 
-    _, _, questions = ncp_corpus()
+    corpus, _, questions = ncp_corpus()
+    if args.lexical_only:
+        from benchmarks.common import WORK, lexical_only_index
+
+        args.ncp_index = lexical_only_index(corpus, WORK / "ncp-lexical-index")
     if args.validation_only:
         questions = [q for q in questions if is_validation(q["id"])]
     if args.limit:

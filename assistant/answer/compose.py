@@ -52,6 +52,7 @@ MAX_SUPPORT = 2
 # Questions that ask why a document exists or on what basis (then its purpose clause may lead).
 ASKS_PURPOSE = re.compile(r"目的|为什么|为何|宗旨|依据|根据什么|出台背景")
 ASKS_ANNEX = re.compile(r"附件|附表|表格|名单|名录|清单|一览")
+_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|亿元|元|%|％|分|年|个月|日|天|个工作日)")
 _PHONE_NUMBER = re.compile(r"\d{3,4}[-－—]\d{7,8}|1[3-9]\d{9}")
 _ECHO = re.compile(r"^(?:[（(]?[一二三四五六七八九十\d]{1,3}[)）.．、]\s*)?([^：:]{1,24})[：:]\s*(.*?)[。；;]?$")
 
@@ -269,6 +270,7 @@ class OfflineComposer:
         lead = self._lead(question, ranked)
         if lead is None:
             return []
+        lead = self._authority(lead, ranked)
         lead = self._complete_list(question, lead)
         n = citations.cite(lead.doc_id, lead.start, lead.end)
         lines = [f"{lead.text}[{n}]"]
@@ -295,6 +297,27 @@ class OfflineComposer:
             said += s.text
             chosen.append(s)
         return lines
+
+    def _authority(self, lead: Sentence, ranked: list[Sentence]) -> Sentence:
+        """When a guide or FAQ restates a policy, the policy's own sentence with the same figure leads
+        (the policy is the authority, and its article is what is cited)."""
+        if self.index.docs[lead.doc_id].meta.doc_type in ("政策文件", ""):
+            return lead
+        figures = _FIGURE.findall(lead.text)
+        if not figures:
+            return lead
+        for s in ranked:
+            if s.score < 0.4 * lead.score:
+                break
+            if self.index.docs[s.doc_id].meta.doc_type != "政策文件" or not is_current(self.index, s.doc_id):
+                continue
+            if figures[0] in s.text:
+                return s
+            if s.text.endswith(("：", ":")):  # 给予一次性奖励：（一）…50万元；（二）…
+                wide = self._widen(s, paragraph=False)
+                if figures[0] in wide.text:
+                    return wide
+        return lead
 
     def _lead(self, question: str, ranked: list[Sentence]) -> Sentence | None:
         """The best sentence that may open an answer."""
@@ -453,7 +476,8 @@ class OfflineComposer:
     @staticmethod
     def _strip_marker(text: str) -> str:
         """Drop the article number or list marker a sentence starts with: the citation names it."""
-        return re.sub(r"^(第[一二三四五六七八九十百零〇\d]+条\s*|[（(]?[一二三四五六七八九十\d]{1,3}[)）.．、]\s*)", "", text.strip())
+        return re.sub(r"^(第[一二三四五六七八九十百零〇\d]+条\s*|[（(]?[一二三四五六七八九十\d]{1,3}[)）.．、]\s*|答\s*[：:]\s*)",
+                      "", text.strip())
 
     def _widen(self, sentence: Sentence, limit: int = 240, paragraph: bool = True) -> Sentence:
         """The whole paragraph around the best sentence when it is short (the sentences next to it

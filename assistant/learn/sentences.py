@@ -17,6 +17,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..answer.intent import INTENT_WORDS, SECTION_CUES, SENTENCE_CUES, detect_intent
 from ..models import Hit
 from ..store import LoadedIndex
 from ..text import split_sentences
@@ -35,7 +36,7 @@ _CONDITION = re.compile(r"符合|具备|具有|满足|应当|须|不得|条件|�
 _ACTION = re.compile(r"给予|予以|免征|减免|减半|补贴|补助|奖励|延长|延期|缓缴|免收|降低|支持|提供|实行|暂停|开通|办理")
 _ITEM = re.compile(r"^[（(]?[一二三四五六七八九十\d]{1,3}[)）.．、]")
 _PURPOSE = re.compile(r"^(?:为了|为进一步|为切实|为做好|为全面|为深入|为有效|为加快|为规范|为加强|为贯彻|为落实|为)"
-                      r".{0,80}(?:制定本|特制定|制定如下|现就|结合.{0,12}实际|通知如下|措施如下|意见如下)|根据.{0,60}制定本")
+                      r".{0,160}(?:制定本|特制定|制定如下|现就|结合.{0,12}实际|通知如下|措施如下|意见如下)|^根据.{0,80}制定本")
 _QUESTION_LINE = re.compile(r"^(?:[一二三四五六七八九十\d]{1,3}[、.．]\s*)?(?:问|Q|q)\s*[：:]")
 _ANSWER_LINE = re.compile(r"^\s*(?:答|A|a)\s*[：:]")
 _CLAUSE = re.compile(r"[^；;，,]*(?:[；;，,]|$)")
@@ -58,6 +59,7 @@ FEATURES = (
     "condition", "purpose", "question_line", "answer_line", "heading_only", "item", "ends_colon",
     "pos_passage", "first_in_passage", "pos_doc", "doc_opening", "hit_inv_rank", "hit_score_rel",
     "top_doc", "doc_share", "log_len", "short", "long", "digits", "clause",
+    "ask_word", "intent_cue", "section_cue",
 )
 
 
@@ -119,7 +121,8 @@ def is_heading_only(text: str) -> bool:
 
 def is_purpose_clause(text: str) -> bool:
     """为了…，制定本办法 / 为做好…，现就…通知如下: why a document exists, not what it rules."""
-    return bool(_PURPOSE.search(text.strip()[:160]))
+    text = re.sub(r"^第[一二三四五六七八九十百零〇\d]+条\s*", "", text.strip())
+    return bool(_PURPOSE.search(text[:160]))
 
 
 def is_question_line(text: str) -> bool:
@@ -133,6 +136,10 @@ def features(index: LoadedIndex, question: str, cands: list[Candidate], hits: li
     if not cands:
         return np.zeros((0, len(FEATURES)))
     q_grams = set(char_bigrams(question))
+    intent = detect_intent(question)
+    cue, section_cue = SENTENCE_CUES.get(intent), SECTION_CUES.get(intent)
+    # The asking word's stem (多少钱 -> 少钱 is no use, 补贴多少 -> 补贴): the thing asked about.
+    ask_words = {w[-2:] for w in INTENT_WORDS.findall(question) if len(w) >= 2}
     q_facets = [1.0 if p.search(question) else 0.0 for p in Q_FACETS.values()]
     top_score = hits[0].score if hits and hits[0].score > 0 else 1.0
     top_doc = hits[0].doc_id if hits else ""
@@ -176,6 +183,9 @@ def features(index: LoadedIndex, question: str, cands: list[Candidate], hits: li
             1.0 if len(text) > 150 else 0.0,
             1.0 if re.search(r"\d", text) else 0.0,
             1.0 if c.clause else 0.0,
+            1.0 if ask_words and any(w in text for w in ask_words) else 0.0,
+            1.0 if cue is not None and cue.search(text) else 0.0,
+            1.0 if section_cue is not None and section_cue.search(c.section) else 0.0,
         ])
     x = np.asarray(rows, dtype=float)
     names = FEATURES
@@ -187,23 +197,40 @@ def features(index: LoadedIndex, question: str, cands: list[Candidate], hits: li
 
 
 class SentenceRanker:
-    """Standardized logistic model over FEATURES; `score` returns a probability per row."""
+    """The trained model over FEATURES; `score` returns a calibrated probability per row that the sentence
+    holds the answer. Either a standardized logistic regression (plain numbers) or a LightGBM ranker (its
+    text model) whose raw score is mapped to a probability by a fitted logistic curve."""
 
     def __init__(self, spec: dict) -> None:
         if list(spec["features"]) != list(FEATURES):
             raise ValueError("sentence ranker was trained on other features; retrain it")
         self.spec = spec
         self.version = spec.get("version", "")
-        self.mean = np.asarray(spec["mean"], dtype=float)
-        self.scale = np.asarray(spec["scale"], dtype=float)
-        self.coef = np.asarray(spec["coef"], dtype=float)
-        self.intercept = float(spec["intercept"])
+        self.kind = spec.get("kind", "logistic")
         self.threshold = float(spec.get("threshold", 0.5))
+        if self.kind == "lightgbm":
+            import lightgbm
+
+            self.booster = lightgbm.Booster(model_str=spec["model"])
+            self.calibration = tuple(float(v) for v in spec["calibration"])
+        else:
+            self.mean = np.asarray(spec["mean"], dtype=float)
+            self.scale = np.asarray(spec["scale"], dtype=float)
+            self.coef = np.asarray(spec["coef"], dtype=float)
+            self.intercept = float(spec["intercept"])
+
+    def raw(self, x: np.ndarray) -> np.ndarray:
+        if self.kind == "lightgbm":
+            return np.asarray(self.booster.predict(x, num_threads=1), dtype=float)
+        return ((x - self.mean) / self.scale) @ self.coef + self.intercept
 
     def score(self, x: np.ndarray) -> np.ndarray:
         if len(x) == 0:
             return np.zeros(0)
-        z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
+        z = self.raw(x)
+        if self.kind == "lightgbm":
+            a, b = self.calibration
+            z = a * z + b
         return 1.0 / (1.0 + np.exp(-z))
 
 
