@@ -48,7 +48,10 @@ PRIMARY_SECTION_CUES = {
 MAX_LIST_ITEMS = 12
 LEAD_MAX = 150  # the first line answers in about this many characters where the source allows
 ANSWER_BUDGET = 300  # supporting points stop once the answer would grow past this
-MAX_SUPPORT = 2
+MAX_SUPPORT = 3
+STOP_AT_NOTHING = True
+EXTEND_BELOW = 120  # leads shorter than this take the next sentences of their paragraph (0: never)
+SUPPORT_FLOOR = 0.35  # a supporting point scores at least this share of the lead's probability
 # Questions that ask why a document exists or on what basis (then its purpose clause may lead).
 ASKS_PURPOSE = re.compile(r"目的|为什么|为何|宗旨|依据|根据什么|出台背景")
 ASKS_ANNEX = re.compile(r"附件|附表|表格|名单|名录|清单|一览")
@@ -272,13 +275,14 @@ class OfflineComposer:
             return []
         lead = self._authority(lead, ranked)
         lead = self._complete_list(question, lead)
+        lead = self._finish_thought(lead)
         n = citations.cite(lead.doc_id, lead.start, lead.end)
         lines = [f"{lead.text}[{n}]"]
         said = lead.text
         chosen = [lead]
         asked = [k for k, p in Q_FACETS.items() if p.search(question) and k in S_FACETS]
         limit = 1 if brief else MAX_SUPPORT
-        floor = max(self.ranker.threshold, 0.5 * lead.score)
+        floor = max(0.5 * self.ranker.threshold, SUPPORT_FLOOR * lead.score)
         for s in ranked:
             if len(chosen) > limit or s.score < floor:
                 break
@@ -287,9 +291,12 @@ class OfflineComposer:
             if not self._may_lead(question, s) or s.text in said:
                 continue
             new_terms = sum(w for t, w in terms.items() if t in s.text.lower() and t not in said.lower())
-            new_fact = any(S_FACETS[k].search(s.text) and not S_FACETS[k].search(said) for k in asked)
+            new_fact = any(S_FACETS[k].search(s.text) and not S_FACETS[k].search(said) for k in asked) \
+                or any(f not in said for f in _FIGURE.findall(s.text))
             if not new_fact and new_terms < 0.15 * (sum(terms.values()) or 1.0):
-                break  # adds nothing: stop here rather than pad the answer
+                if STOP_AT_NOTHING:
+                    break  # adds nothing: stop here rather than pad the answer
+                continue
             if len("\n".join(lines)) + len(s.text) > ANSWER_BUDGET:
                 break
             n = citations.cite(s.doc_id, s.start, s.end)
@@ -319,6 +326,24 @@ class OfflineComposer:
                     return wide
         return lead
 
+    def _finish_thought(self, lead: Sentence) -> Sentence:
+        """A short lead takes the sentences right after it in the same paragraph while it stays short:
+        the sentence next to the best one usually finishes the thought (the figure after the rule)."""
+        if len(lead.text) >= EXTEND_BELOW or "\n" in lead.text:
+            return lead
+        rec = self.index.docs[lead.doc_id]
+        end = lead.end
+        for s, e in split_sentences(rec.text[lead.end:lead.end + LEAD_MAX], base=lead.end):
+            if "\n" in rec.text[end:s] or e - lead.start > LEAD_MAX:
+                break
+            end = e
+            if e - lead.start >= EXTEND_BELOW:
+                break
+        if end == lead.end:
+            return lead
+        return Sentence(lead.doc_id, lead.start, end, self._strip_marker(rec.text[lead.start:end]), lead.hit_rank,
+                        lead.section, lead.score)
+
     def _lead(self, question: str, ranked: list[Sentence]) -> Sentence | None:
         """The best sentence that may open an answer."""
         return next((s for s in ranked if self._may_lead(question, s)), None)
@@ -339,6 +364,10 @@ class OfflineComposer:
         list only when the question asks for the list."""
         rec = self.index.docs[lead.doc_id]
         text = rec.text[lead.start:lead.end].rstrip()
+        if _ITEM.match(text) and not Q_FACETS["list"].search(question):
+            # One item of a short list reads best with its lead-in and its siblings (（一）…50万元；（二）…).
+            wide = self._widen(lead, paragraph=False)
+            return wide if len(wide.text) <= 2 * LEAD_MAX else lead
         if not (text.endswith(("：", ":")) or (_ITEM.match(text) and Q_FACETS["list"].search(question))):
             return lead
         wide = self._widen(lead, paragraph=False)
