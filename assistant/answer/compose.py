@@ -174,10 +174,15 @@ class OfflineComposer:
         elif len(intents) > 1:
             # 需要什么条件、什么材料、在哪里报、什么时候截止？ — one short part per thing asked.
             clauses = clauses_by_intent(question, intents)
+            # A part is one clause answered from passages retrieved for the whole question: the learned
+            # ranker never saw such parts (the real questions it learned from ask one thing), so the parts
+            # keep the hand-weighted sentence choice.
+            by_hand = self if self.ranker is None else OfflineComposer(self.index, self.helpdesk, self.found_threshold,
+                                                                        learned=False)
             for part in intents[:MAX_PARTS]:
                 clause = clauses.get(part, question)
                 own = question_terms(self.index, clause)
-                part_lines = self._answer_for(clause, part, hits, {**terms, **own}, alias, citations, brief=True)
+                part_lines = by_hand._answer_for(clause, part, hits, {**terms, **own}, alias, citations, brief=True)
                 if part_lines:
                     lines.append(f"【{INTENT_TITLES[part]}】")
                     lines.extend(part_lines)
@@ -475,8 +480,8 @@ class OfflineComposer:
                     continue
                 seen.add((hit.doc_id, s))
                 text = rec.text[s:e]
-                if len(text) < 6 or self._is_heading_only(text) or text in rec.meta.title:
-                    continue
+                if len(text) < 6 or self._is_heading_only(text) or text in rec.meta.title or is_question_line(text):
+                    continue  # a FAQ's question restates the user's; its answer is what answers
                 section = rec.section_for(s, e)
                 body = f"{rec.meta.title} {section} {text}".lower()
                 overlap = coverage(terms, body, alias) if terms else 0.0

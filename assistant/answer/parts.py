@@ -3,8 +3,8 @@ part by part instead of as one blurred query: each part is asked on its own — 
 subject leans on the part before it, as a follow-up does — and the answers are joined, citations
 renumbered once across the parts.
 
-Short compound questions (需要什么条件、什么材料、在哪里报？) stay whole: the composer answers them by
-intent in one pass."""
+Short compound questions (能报吗？需要什么条件、什么材料、在哪里报？) stay whole: the composer answers them
+by intent in one pass."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from .intent import INTENT_WORDS
 
 LONG_QUESTION = 80  # characters; below this a compound question is answered in one pass
 MAX_PARTS = 4
+MIN_QUESTION_MARKS = 3  # three separate questions are split even when short (奖多少？多久评？还能报吗？)
 _SENTENCE = re.compile(r"[^？?！!。；;\n]+[？?！!。；;]*")
 _ASKS = re.compile(r"[？?]|吗|呢|么|如何|怎么|怎样|哪|什么|多少|几|是否|能否|可否|有没有|是不是")
 _MARK = re.compile(r"\[(\d+)\]")
@@ -24,7 +25,7 @@ _MARK = re.compile(r"\[(\d+)\]")
 def split_question(question: str) -> list[str]:
     """The parts of a long question that each ask something; statements before a part (我们是做食品的)
     ride along with it. One part (the question itself) when it is short or asks one thing."""
-    if len(question) < LONG_QUESTION:
+    if len(question) < LONG_QUESTION and len(re.findall(r"[？?]+", question)) < MIN_QUESTION_MARKS:
         return [question]
     parts: list[str] = []
     pending = ""
