@@ -49,9 +49,12 @@ MAX_LIST_ITEMS = 12
 LEAD_MAX = 150  # the first line answers in about this many characters where the source allows
 ANSWER_BUDGET = 300  # supporting points stop once the answer would grow past this
 MAX_SUPPORT = 3
-STOP_AT_NOTHING = True
+# Read off the dev figures (docs/benchmarks.md): stopping at the first point that adds nothing cost key
+# facts on the golden set (0.79 vs 0.83); skipping such points keeps answers within the budget anyway.
+STOP_AT_NOTHING = False
+HAND_WEIGHT = 1.0  # the hand-weighted score added to the model's probability
 EXTEND_BELOW = 120  # leads shorter than this take the next sentences of their paragraph (0: never)
-SUPPORT_FLOOR = 0.35  # a supporting point scores at least this share of the lead's probability
+SUPPORT_FLOOR = 0.4  # a supporting point scores at least this share of the lead's probability
 # Questions that ask why a document exists or on what basis (then its purpose clause may lead).
 ASKS_PURPOSE = re.compile(r"目的|为什么|为何|宗旨|依据|根据什么|出台背景")
 ASKS_ANNEX = re.compile(r"附件|附表|表格|名单|名录|清单|一览")
@@ -300,8 +303,8 @@ class OfflineComposer:
                 or any(f not in said for f in _FIGURE.findall(s.text))
             if not new_fact and new_terms < 0.15 * (sum(terms.values()) or 1.0):
                 if STOP_AT_NOTHING:
-                    break  # adds nothing: stop here rather than pad the answer
-                continue
+                    break
+                continue  # adds nothing: never a point
             if len("\n".join(lines)) + len(s.text) > ANSWER_BUDGET:
                 break
             n = citations.cite(s.doc_id, s.start, s.end)
@@ -450,8 +453,14 @@ class OfflineComposer:
         x = features(self.index, normalize_query(question), cands, hits,
                      lambda text: coverage(terms, text, alias, vocab) if terms else 0.0)
         probs = self.ranker.score(x)
+        # Blended with the hand-weighted score: the model learned from real news-style policy questions,
+        # the hand score encodes this domain's headings and cues; the blend weight was read off the dev
+        # figures (ncp training questions and the golden set), see docs/benchmarks.md.
+        hand = {(h.doc_id, h.start): h.score for h in self._rank_by_hand(question, intent, hits, terms, alias)} \
+            if HAND_WEIGHT else {}
         out: list[Sentence] = []
         for c, p in zip(cands, probs):
+            p = p + HAND_WEIGHT * hand.get((c.doc_id, c.start), 0.0)
             rec = self.index.docs[c.doc_id]
             text = c.text.strip()
             if len(text) < 6 or self._is_heading_only(text) or is_question_line(text) or text in rec.meta.title:
