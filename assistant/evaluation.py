@@ -20,12 +20,12 @@ DEFAULT_GOLDEN = PROJECT_ROOT / "tests" / "eval" / "golden.yaml"
 # CI fails below these (set a little under the measured figures in docs/benchmarks.md).
 THRESHOLDS = {
     "recall@5": 0.95,
-    "key_fact_coverage": 0.80,
+    "key_fact_coverage": 0.82,  # issue 9: measured 0.845
     "citation_accuracy": 0.95,
-    "section_accuracy": 0.75,
+    "section_accuracy": 0.82,  # issue 9: measured 0.846
     "refusal_precision": 0.75,
     "refusal_recall": 0.60,
-    "multi_turn_coverage": 0.65,
+    "multi_turn_coverage": 0.78,  # issue 9: measured 0.837 (follow-ups keep their subject)
 }
 
 
