@@ -17,6 +17,8 @@ from .scope import POLICY, SURE, request_kind, scope_reply
 from ..tokenize import normalize_query
 from .followup import resolve
 from .intent import detect_intent
+from .parts import answer_in_parts, split_question
+from .spelling import correct
 
 log = logging.getLogger(__name__)
 RETRIEVE_K = 8
@@ -68,11 +70,15 @@ def stream_answer(searcher: Searcher, question: str, settings: Settings, history
 
     checked = eligibility_answer(index, q, history)  # profile facts + "能报吗": the self-check answers
     if checked is not None and not chunk_ids:
-        for line in checked.answer.split("\n"):
-            yield {"type": "delta", "text": line + "\n"}
-        checked.question = checked.resolved_question = q
-        yield {"type": "final", "answer": checked}
+        yield from _finish(checked, q, q, [])
         return
+    asked, spelled = q, []
+    if not chunk_ids:  # typos and English names read as the domain terms meant; long questions in parts
+        q, spelled = correct(index, q)
+        if len(parts := split_question(q)) > 1:
+            answer = answer_in_parts(lambda p, h: answer_question(searcher, p, settings, h, filters), parts, history)
+            yield from _finish(answer, asked, q, spelled)
+            return
     resolved = resolve(index, q, history)
     intent = detect_intent(normalize_query(resolved))
     kind, sure = request_kind(resolved) if not chunk_ids else (POLICY, 1.0)
@@ -92,9 +98,7 @@ def stream_answer(searcher: Searcher, question: str, settings: Settings, history
             answer = yield from _compose(searcher, resolved, intent, hits, settings, history, forced=True)
             answer.answerability = probability
             _name_regions(searcher, resolved, answer, settings)
-    answer.question = q
-    answer.resolved_question = resolved
-    yield {"type": "final", "answer": answer}
+    yield from _finish(answer, asked, resolved, spelled, streamed=True)
 
 
 def _emit(answer: Answer) -> Iterator[dict]:
@@ -182,6 +186,19 @@ def _name_regions(searcher: Searcher, question: str, answer: Answer, settings: S
             note = f"注意：《{title}》是{region}的规定，不一定适用于{settings.service_region}的企业。"
         answer.notices.append(note)
         answer.answer += "\n" + note
+
+
+def _finish(answer: Answer, asked: str, resolved: str, spelled: list[str], streamed: bool = False) -> Iterator[dict]:
+    """The spelling notices joined to the answer; the text streamed unless it already was; the final event."""
+    if spelled:
+        answer.notices = spelled + answer.notices
+        answer.answer += "\n" + "\n".join(spelled)
+    lines = spelled if streamed else answer.answer.split("\n")
+    for line in lines:
+        yield {"type": "delta", "text": line + "\n"}
+    answer.question = asked
+    answer.resolved_question = resolved
+    yield {"type": "final", "answer": answer}
 
 
 def answer_question(searcher: Searcher, question: str, settings: Settings, history: list[tuple[str, Answer]],

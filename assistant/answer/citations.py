@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from ..ingest.metadata import display_title
 from ..models import Citation
 from ..store import LoadedIndex
 
@@ -52,7 +53,7 @@ class CitationList:
             quote = quote[:QUOTE_MAX] + "…"
         n = len(self.items) + 1
         self.items.append(Citation(
-            n=n, doc_id=doc_id, source=rec.meta.source, title=rec.meta.title, doc_number=rec.meta.doc_number,
+            n=n, doc_id=doc_id, source=rec.meta.source, title=display_title(rec.meta.title), doc_number=rec.meta.doc_number,
             section=rec.section_for(start, end), quote=quote, start=start, end=end, status=rec.meta.status,
             replaced_by_title=replacement_title(self.index, doc_id),
         ))
@@ -67,10 +68,10 @@ class CitationList:
             seen.add(c.doc_id)
             meta = self.index.docs[c.doc_id].meta
             if meta.status in ("已废止", "已修订"):
-                text = f"注意：《{meta.title}》{meta.status}，不再作为现行依据"
+                text = f"注意：《{display_title(meta.title)}》{meta.status}，不再作为现行依据"
                 if c.replaced_by_title:
                     text += f"，现行文件为《{c.replaced_by_title}》"
                 out.append(text + "。")
             elif is_expired(meta.expiry_date):
-                out.append(f"注意：《{meta.title}》有效期至 {meta.expiry_date}，已过期，请以最新文件为准。")
+                out.append(f"注意：《{display_title(meta.title)}》有效期至 {meta.expiry_date}，已过期，请以最新文件为准。")
         return out

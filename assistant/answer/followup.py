@@ -1,4 +1,8 @@
-"""Follow-up questions (它的材料呢？那区长质量奖呢？) resolved against the earlier turns."""
+"""Follow-up questions (它的材料呢？那区长质量奖呢？评审流程是怎样的？) resolved against the earlier turns.
+
+The subject of a conversation is what its documents are about: a word of the question that appears in
+some document titles (区长质量奖, 青岛优品) names one; process words (评审, 流程, 证书, 有效期) that
+run through every programme do not. A follow-up that names no subject keeps the conversation's."""
 
 from __future__ import annotations
 
@@ -12,6 +16,29 @@ from .intent import INTENT_WORDS, detect_intent, intent_phrase
 
 ANAPHORA = re.compile(r"^(那|那么|它|它的|这个|那个|该|其|还有|另外|再问|此外|这|那它)|(呢|呐)[？?！!。]*$")
 TOPIC_MIN_WEIGHT = 1.0  # a question whose content terms weigh less than this names no topic of its own
+SUBJECT_MAX_TITLE_SHARE = 0.3  # a word in more titles than this (办法, 指南) does not single out a subject
+_titles_cache: dict[int, tuple[str, list[str]]] = {}
+
+
+def _titles(index: LoadedIndex) -> list[str]:
+    cached = _titles_cache.get(id(index))
+    if cached is None or cached[0] != index.build_id:
+        cached = (index.build_id, [rec.meta.title.lower() for rec in index.docs.values()])
+        _titles_cache.clear()
+        _titles_cache[id(index)] = cached
+    return cached[1]
+
+
+def subject_words(index: LoadedIndex, question: str) -> list[str]:
+    """The question's words that name what some documents are about (in their titles, but not in most)."""
+    titles = _titles(index)
+    limit = max(3, SUBJECT_MAX_TITLE_SHARE * len(titles))
+    out = []
+    for term in question_terms(index, question, topical_only=True):
+        n = sum(term in t for t in titles)
+        if 0 < n <= limit:
+            out.append(term)
+    return out
 
 
 def topic_weight(index: LoadedIndex, question: str) -> float:
@@ -34,7 +61,10 @@ def resolve(index: LoadedIndex, question: str, history: list[tuple[str, Answer]]
     if not history:
         return question
     previous = history[-1][1].resolved_question or history[-1][0]
-    own_topic = topic_weight(index, question) >= TOPIC_MIN_WEIGHT
+    carried = subject_words(index, previous)
+    # A question that names no subject while the conversation has one (评审流程是怎样的？ after a
+    # 区长质量奖 question) is about the conversation's subject.
+    own_topic = topic_weight(index, question) >= TOPIC_MIN_WEIGHT and (not carried or bool(subject_words(index, question)))
     own_intent = detect_intent(question) != "general"
     leans = bool(ANAPHORA.search(question.strip())) or len(question.strip()) <= 8
     if own_topic and own_intent and not leans:
@@ -52,6 +82,7 @@ def resolve(index: LoadedIndex, question: str, history: list[tuple[str, Answer]]
         return question
     if not own_topic:
         # 它的材料呢？ -> the previous topic with the new ask.
-        topic = topic_of(index, previous) or re.sub(r"[？?！!。，,]", " ", INTENT_WORDS.sub(" ", previous))
+        topic = (" ".join(carried) or topic_of(index, previous)
+                 or re.sub(r"[？?！!。，,]", " ", INTENT_WORDS.sub(" ", previous)))
         return re.sub(r"\s+", " ", f"{topic} {question.strip()}").strip()
     return question

@@ -26,6 +26,10 @@ HEADING_PATTERNS: tuple[tuple[int, re.Pattern], ...] = (
     (8, re.compile(r"^[（(]\d{1,2}[)）]")),
 )
 ARTICLE_RANK = 4
+# A question of a Q&A document (问：… / 一、问：…): it heads its own answer, and the pair is one chunk.
+QUESTION_LINE = re.compile(r"^(?:[一二三四五六七八九十\d]{1,3}[、.．]\s*)?(?:问|Q|q)\s*[：:]")
+QUESTION_RANK = 9  # below every numbered heading: a plain 问 line ends at the next 问 or heading
+ANSWER_LINE = re.compile(r"^\s*(?:答|A|a)\s*[：:]\s*")
 _LABEL_END = re.compile(r"[。；：:，,！？]")
 
 
@@ -49,7 +53,18 @@ def heading_label(line: str, rank: int) -> str:
     if len(label) <= 4 and m:  # 四、问：企业如何申报？ -> keep reading past the short marker
         m2 = _LABEL_END.search(line, m.end())
         label = line[: m2.start()] if m2 else line
-    return label[:30]
+    return short_label(label)
+
+
+LABEL_MAX = 30
+
+
+def short_label(label: str) -> str:
+    """A heading label cut, when it must be, after a whole phrase (at 、 or a space), marked with …"""
+    if len(label) <= LABEL_MAX:
+        return label
+    cut = max(label.rfind(ch, 0, LABEL_MAX) for ch in "、 （(“")
+    return (label[:cut] if cut >= 8 else label[:LABEL_MAX]).rstrip("、 （(“") + "…"
 
 
 @dataclass
@@ -60,6 +75,7 @@ class Node:
     end: int = 0
     children: list["Node"] = field(default_factory=list)
     path: tuple[str, ...] = ()
+    question: bool = False
 
 
 @dataclass
@@ -86,14 +102,18 @@ def parse_outline(doc: ParsedDocument) -> tuple[Node, list[tuple[int, int]]]:
         if not line:
             continue
         rank = heading_rank(line, explicit.get(start))
+        is_question = bool(QUESTION_LINE.match(line))
+        if rank is None and is_question:
+            rank = QUESTION_RANK
         if rank is None:
             continue
         if rank == 0:  # the document's own title: not part of any section path
             continue
-        while stack[-1] is not root and stack[-1].rank >= rank:
-            stack.pop().end = start
+        while stack[-1] is not root and (stack[-1].rank >= rank or (is_question and stack[-1].question)):
+            stack.pop().end = start  # a question never holds another question: the next one ends it
         parent = stack[-1]
-        node = Node(rank=rank, label=heading_label(line, rank), start=start, path=parent.path + (heading_label(line, rank),))
+        node = Node(rank=rank, label=heading_label(line, rank), start=start, path=parent.path + (heading_label(line, rank),),
+                    question=is_question)
         parent.children.append(node)
         stack.append(node)
     for node in stack[1:]:
@@ -155,7 +175,8 @@ class Chunker:
 
     def _emit(self, text: str, node: Node, out: list[tuple[int, int, str]]) -> None:
         path = " > ".join(node.path)
-        if node.end - node.start <= self.max_chars:
+        has_pairs = any(c.question for c in node.children)
+        if node.end - node.start <= self.max_chars and not has_pairs:
             out.append((node.start, node.end, path))
             return
         # Units: the node's own lead text (before its first child), then its children.
@@ -182,6 +203,15 @@ class Chunker:
         for unit in units:
             start, end, child = unit
             size = end - start
+            if child is not None and child.question and size <= self.max_chars:
+                # A question and its answer: one chunk, matched by the question, quoting the answer. A bare
+                # heading just before it (二、青岛优品) rides along rather than stand alone.
+                if group and group[-1][1] - group[0][0] < self.min_chars:
+                    start = group[0][0]
+                    group.clear()
+                flush()
+                out.append((start, end, " > ".join(child.path)))
+                continue
             if size > self.max_chars:
                 flush()
                 if child is None:

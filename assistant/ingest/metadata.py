@@ -57,11 +57,52 @@ def _clean_meta(raw: dict) -> dict:
     return out
 
 
+TITLE_MAX = 60
+_HEADLINE_PART_MAX = 20
+_BODY_START = re.compile(r"[，。；]|[：:]$|^(?:\d{1,4}年)?\d{1,2}月\d{1,2}日|^(?:新华社|人民网|记者|本报|来源|发布时间|作者)"
+                         r"|[（(]记者|日电|消息$|^(?:为|根据|按照|近日|日前|近期|目前|记者)")
+# A title that ends like the name of a document kind is complete: what follows is body text.
+_DOC_KIND_END = re.compile(r"(?:通知|公告|通告|意见|办法|决定|规定|方案|指南|细则|措施|条例|公开信|函|批复|报告)$")
+_CLAUSE_END = re.compile(r"[。！？!?；]|……|…")
+
+
+def infer_title(first_line: str) -> str:
+    """A short title for a document that declares none: its headline, not a run of body text.
+
+    Plain-text documents often arrive as one line (newlines flattened to spaces): the headline is the
+    first space-separated run, joined with short headline-like runs after it (上海：筑牢“两张网” 确保
+    “两手硬”) and stopping at the first run that reads like body text (a comma, a salutation ending in
+    "：", a dateline such as 新华社成都2月24日电)."""
+    line = first_line.strip().lstrip("#").strip()
+    runs = line.split()
+    if not runs:
+        return ""
+    title = runs[0]
+    if len(title) > TITLE_MAX:
+        m = _CLAUSE_END.search(title, 8)
+        title = title[: m.start()] if m and m.start() <= TITLE_MAX else title[:TITLE_MAX].rstrip("，、；：") + "…"
+        return title
+    for run in runs[1:]:
+        if _DOC_KIND_END.search(title):
+            break
+        short_prefix = len(title) <= 10  # 财政部 海关总署 税务总局关于…的公告: issuers before the title proper
+        if (len(run) > _HEADLINE_PART_MAX and not short_prefix) or _BODY_START.search(run) or len(title) + 1 + len(run) > TITLE_MAX:
+            break
+        title = f"{title} {run}"
+    return title
+
+
+def display_title(title: str) -> str:
+    """The title as an answer names it: an over-long one (an index built before titles were inferred
+    from the headline, an 80-character run of body text) is cut back to its headline."""
+    return infer_title(title) if len(title) > TITLE_MAX or " " in title.strip() else title
+
+
 def infer_metadata(text: str, title_hint: str = "") -> dict:
     """Best-effort metadata from the text itself (used where no front matter or sidecar says)."""
     lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
     meta: dict = {}
-    meta["title"] = title_hint or (lines[0][:80] if lines else "")
+    meta["title"] = title_hint or (infer_title(lines[0]) if lines else "")
     head = "\n".join(lines[:8])
     # A document's own 文号 stands on a line of its own near the top; numbers quoted in the body
     # belong to the documents they cite.

@@ -13,6 +13,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Body, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 
 from ..admin.auth import COOKIE_NAME, Principal, check_csrf, check_origin, csrf_token
 from ..admin.errors import AdminError
@@ -102,6 +103,22 @@ class _PublicRoute(APIRoute):
 
 router = APIRouter(lifespan=_lifespan)
 public = APIRouter(route_class=_PublicRoute, include_in_schema=False)
+sign_in = APIRouter(route_class=_PublicRoute, tags=["admin"])  # public, and documented in the OpenAPI schema
+
+
+class LoginRequest(BaseModel):
+    """Username and password, or the admin token instead."""
+
+    username: str = ""
+    password: str = ""
+    token: str = ""
+
+
+class LoginResponse(BaseModel):
+    username: str
+    expires_at: float
+    token: str
+    ttl_s: int
 api = APIRouter(prefix="/api/admin", route_class=_AdminRoute, tags=["admin"])
 
 
@@ -129,14 +146,18 @@ def admin_page(request: Request):
                         headers=SECURITY_HEADERS)
 
 
-@public.post("/api/admin/login")
-def login(request: Request, body: dict = Body(...)):
+@sign_in.post("/api/admin/login", response_model=LoginResponse, summary="管理员登录",
+              responses={400: {"description": "缺少用户名和密码"}, 401: {"description": "用户名或密码错误"},
+                         403: {"description": "未配置管理员密码或令牌"}, 429: {"description": "尝试次数过多"}})
+def login(request: Request, body: LoginRequest):
+    """Sign in with username and password (or the admin token). The session token comes back in the body
+    and as an HttpOnly cookie; send it as `Authorization: Bearer …` or rely on the cookie."""
     svc = _svc(request)
     # A browser may sign in only from our own page (no login CSRF); scripts send no Origin.
     check_origin(request.headers, request.headers.get("host", ""))
     # The peer address; X-Forwarded-For counts only from settings.trusted_proxies (cli.proxy_options).
     client = request.client.host if request.client else "unknown"
-    username, password, token = (str(body.get(k) or "") for k in ("username", "password", "token"))
+    username, password, token = body.username, body.password, body.token
     if not token and not (username and password):
         svc.auth.require_configured()
         raise AdminError(400, "missing_credentials", "请输入用户名和密码", "username and password (or token) required")
@@ -389,4 +410,5 @@ def audit(request: Request, limit: PageSize = 100, offset: Offset = 0, action: s
 
 
 router.include_router(public)
+router.include_router(sign_in)
 router.include_router(api)

@@ -69,6 +69,13 @@ def test_admin_page_end_to_end(admin_settings, service_factory, browser_page, tm
     page.wait_for_selector("#docs-body tr")
     assert page.locator("#docs-body tr").count() == 6
     assert page.locator("#who").inner_text() == f"管理员：{ADMIN_USER}"
+    # Dates are asked for the Chinese way, and 已索引 / dates never wrap inside their cells.
+    assert "年-月-日" in page.locator("#f-from").get_attribute("placeholder")
+    first_row = page.locator("#docs-body tr").first
+    for col in (4, 6):
+        cell = first_row.locator(f"td:nth-child({col})")
+        assert cell.evaluate("e => getComputedStyle(e).whiteSpace") == "nowrap"
+        assert cell.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
     page.screenshot(path=str(OUT / "admin-1-documents.png"), full_page=True)
 
     # Upload: the form is prefilled from the text, the admin edits it, saves, and the re-index starts.

@@ -143,3 +143,12 @@ def test_chat_needs_no_sign_in(app_client):
     assert app_client.get("/readyz").status_code == 200
     r = app_client.post("/api/chat", json={"message": "区长质量奖的奖励标准是多少？", "stream": False})
     assert r.status_code == 200 and r.json()["citations"]
+
+
+def test_sign_in_is_documented_in_the_openapi_schema(app_client):
+    schema = app_client.get("/openapi.json").json()
+    login = schema["paths"]["/api/admin/login"]["post"]
+    body = login["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert set(schema["components"]["schemas"][body]["properties"]) == {"username", "password", "token"}
+    assert {"200", "401"} <= set(login["responses"])
+    assert "/admin" not in schema["paths"]  # the page itself stays out of the API schema

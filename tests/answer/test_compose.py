@@ -74,7 +74,7 @@ def test_current_policy_is_preferred_and_the_old_one_is_named_as_superseded(engi
     assert "每两年评选一次" in current.answer
     assert all(c.status == "现行" for c in current.citations)
     still_valid = engine.ask("2019年那个区长质量奖管理办法现在还有效吗？")
-    assert "同时废止" in still_valid.answer and still_valid.citations[0].status == "现行"
+    assert "废止" in still_valid.answer and still_valid.citations[0].status == "现行"
     old = engine.ask("2019年版的区长质量奖管理办法规定奖励多少")
     old_cites = [c for c in old.citations if c.status == "已修订"]
     assert old_cites and old_cites[0].replaced_by_title == "城阳区区长质量奖管理办法"

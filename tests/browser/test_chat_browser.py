@@ -158,8 +158,12 @@ def test_chat_streams_an_answer_with_citations_and_follow_up(page, live_settings
     answer = turn.locator(".answer-text")
     assert "50万元" in answer.inner_text()
     assert turn.locator(".cite").count() >= 2
+    # One card per cited document, listing each place it is cited; as many places as citation marks.
     sources = turn.locator(".source")
-    assert sources.count() == turn.locator(".cite").count()
+    places = turn.locator(".source-place")
+    assert places.count() == turn.locator(".cite").count()
+    titles = [sources.nth(i).locator(".source-title").inner_text() for i in range(sources.count())]
+    assert len(titles) == len(set(titles))
     first = sources.nth(0)
     assert "《城阳区区长质量奖管理办法》" in first.inner_text()
     assert "城政发〔2023〕12号" in first.inner_text() and "第十四条" in first.inner_text()
@@ -168,8 +172,9 @@ def test_chat_streams_an_answer_with_citations_and_follow_up(page, live_settings
     shot(page, "chat-answer")
 
     # A citation mark opens the document at the cited span, highlighted and in view.
-    quote = sources.nth(1).locator(".quote").inner_text()
-    turn.locator(".cite").nth(1).click()
+    second_mark = turn.locator(".cite").nth(1)
+    quote = turn.locator(f'.source-place[data-n="{second_mark.get_attribute("data-n")}"] .quote').inner_text()
+    second_mark.click()
     mark = page.locator("#viewer mark.cited")
     mark.wait_for()
     assert mark.inner_text() == quote

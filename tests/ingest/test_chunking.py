@@ -103,3 +103,21 @@ def test_real_service_guides_become_sections(tmp_path):
     with pytest.raises(LoadError):
         (tmp_path / "e.jsonl").write_text("\n")
         load_file(tmp_path / "e.jsonl", tmp_path)
+
+
+def test_question_and_answer_documents_are_chunked_as_pairs():
+    text = ("常见问题\n一、区长质量奖\n一、问：区长质量奖多久评一次？\n答：每两年评选一次。\n"
+            "二、问：奖金能发给员工吗？\n答：可以部分用于奖励对质量工作作出贡献的人员。\n"
+            "问：没有编号的问题也成对吗？\n答：成对。\n问：第二个无编号问题？\n答：也成对。")
+    chunks, _, _ = Chunker(max_chars=420, overlap_chars=60, min_chars=80).split(parsed(text))
+    pairs = [c for c in chunks if "问：" in c.text]
+    assert len(pairs) == 4
+    for c in pairs:
+        assert c.text.count("问：") == 1 and c.text.count("答：") == 1  # one question, with its own answer
+        assert c.section.rsplit(" > ", 1)[-1].lstrip("一二、").startswith("问：")
+    assert chunks[-1].text == "问：第二个无编号问题？\n答：也成对。"
+
+
+def test_long_heading_labels_end_at_a_phrase():
+    label = heading_label("二、支持企业开展质量管理体系认证、产品认证和国际互认、知识产权保护等工作的具体措施", 5)
+    assert label == "二、支持企业开展质量管理体系认证、产品认证和国际互认…"

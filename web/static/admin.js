@@ -145,8 +145,9 @@
 
   async function loadDocs() {
     const params = new URLSearchParams();
-    const pairs = [["status", $("f-status").value], ["program", $("f-program").value], ["date_from", $("f-from").value],
-      ["date_to", $("f-to").value], ["q", $("f-q").value.trim()]];
+    const dateOrNothing = (v) => (/^\d{4}-\d{2}-\d{2}$/.test(v.trim()) ? v.trim() : ""); // half-typed dates filter nothing
+    const pairs = [["status", $("f-status").value], ["program", $("f-program").value], ["date_from", dateOrNothing($("f-from").value)],
+      ["date_to", dateOrNothing($("f-to").value)], ["q", $("f-q").value.trim()]];
     for (const [k, v] of pairs) if (v) params.set(k, v);
     if ($("f-deleted").checked) params.set("include_deleted", "true");
     const data = await api("GET", "/api/admin/documents?" + params.toString());
@@ -253,7 +254,10 @@
       } else if (kind === "textarea") {
         input = el("textarea", { name: key, rows: 2, value: value || "" });
       } else {
-        input = el("input", { name: key, type: kind === "date" ? "date" : "text", value: value || "" });
+        input = kind === "date"
+          ? el("input", { name: key, type: "text", inputmode: "numeric", class: "date", value: value || "",
+            placeholder: "年-月-日，如 2026-01-31", pattern: "\\d{4}-\\d{2}-\\d{2}", title: "日期格式：年-月-日，如 2026-01-31" })
+          : el("input", { name: key, type: "text", value: value || "" });
       }
       inputs[key] = input;
       wrap.append(el("label", { class: kind === "programs" || kind === "textarea" ? "wide" : "" }, label, input));

@@ -28,22 +28,35 @@
     return `${c.title}${c.section ? " " + c.section : ""}`;
   }
 
-  function sourceItem(c) {
+  /** One card per cited document, listing the places it is cited (第十四条, 三、申报材料…) with their quotes. */
+  function sourceCard(cites) {
+    const c = cites[0];
     const repealed = c.status === "已废止";
-    const li = el("li", { class: "source" + (repealed ? " is-repealed" : ""), id: null, dataset: { n: String(c.n) } },
+    return el("li", { class: "source" + (repealed ? " is-repealed" : ""), dataset: { n: cites.map((x) => x.n).join(" ") } },
       el("button", { type: "button", class: "source-open", title: "查看原文并定位到引用段落",
         onclick: () => openDocument(c.doc_id, c.start, c.end, citationLabel(c)) },
-        el("span", { class: "source-n", text: `[${c.n}]` }),
         el("span", { class: "source-title", text: `《${c.title}》` })),
       el("span", { class: "source-facts" },
         c.doc_number ? el("span", { class: "doc-number", text: c.doc_number }) : null,
-        c.section ? el("span", { class: "section", text: c.section }) : null,
         statusBadge(c.status), sampleBadge(c.sample)),
       repealed || c.replaced_by_title
         ? el("span", { class: "replaced", text: c.replaced_by_title ? `已由《${c.replaced_by_title}》替代` : "该文件已废止，仅供参考" })
         : null,
-      c.quote ? el("blockquote", { class: "quote", text: c.quote }) : null);
-    return li;
+      el("ol", { class: "source-places" }, cites.map((x) => el("li", { class: "source-place", dataset: { n: String(x.n) } },
+        el("button", { type: "button", class: "place-open", title: "查看原文并定位到这一段",
+          onclick: () => openDocument(x.doc_id, x.start, x.end, citationLabel(x)) },
+          el("span", { class: "source-n", text: `[${x.n}]` }),
+          el("span", { class: "section", text: x.section || "正文" })),
+        x.quote ? el("blockquote", { class: "quote", text: x.quote }) : null))));
+  }
+
+  function byDocument(citations) {
+    const groups = new Map();
+    for (const c of citations) {
+      if (!groups.has(c.doc_id)) groups.set(c.doc_id, []);
+      groups.get(c.doc_id).push(c);
+    }
+    return [...groups.values()];
   }
 
   function copyPayload(answer) {
@@ -123,7 +136,7 @@
     }
     if (answer.citations && answer.citations.length) {
       extra.append(el("h3", { class: "sources-title", text: "参考来源" }),
-        el("ol", { class: "sources" }, answer.citations.map(sourceItem)));
+        el("ol", { class: "sources" }, byDocument(answer.citations).map(sourceCard)));
     }
     const suggestions = (answer.suggestions || []).filter((s) => s && (s.title || s.question));
     if (suggestions.length) {

@@ -1,0 +1,244 @@
+"""Which sentence of the retrieved passages answers the question: candidate sentences, their features,
+and the logistic model (trained by training/train_sentence_ranker.py on the real ncp-policies dev
+questions, whose gold answer spans mark the positive sentences) that scores them.
+
+The model is plain JSON (standardization + coefficients), so applying it needs numpy only and costs
+microseconds per sentence. Everything here is linear in the number of candidate sentences."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Callable
+
+import numpy as np
+
+from ..answer.intent import INTENT_WORDS, SECTION_CUES, SENTENCE_CUES, detect_intent
+from ..models import Hit
+from ..store import LoadedIndex
+from ..text import split_sentences
+from ..tokenize import char_bigrams
+
+MODEL_RESOURCE = "sentence_ranker.json"
+CANDIDATE_HITS = 6
+LONG_SENTENCE = 160  # a longer "sentence" is split into its clauses (；，) so a short span can lead
+
+# What a sentence carries. Kept general (not a list of phrasings from the dev questions).
+_MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|亿元|元|%|％|倍)|[一二三四五六七八九十百千两]+(?:万元|亿元|元|倍)|百分之")
+_DATE = re.compile(r"\d{4}年|\d{1,2}月\d{1,2}日|\d+个?(?:工作日|日|天|月|年)内|截止|之前|以前|期间|起至|有效期")
+_PHONE = re.compile(r"\d{3,4}[-－—]\d{7,8}|1[3-9]\d{9}|\d{7,8}|热线|电话")
+_PLACE = re.compile(r"[路街道巷]\d+号|\d+室|地址|大厅|窗口|网站|网址|平台|APP|app|小程序|公众号|www\.|http")
+_CONDITION = re.compile(r"符合|具备|具有|满足|应当|须|不得|条件|对象|适用于|范围")
+_ACTION = re.compile(r"给予|予以|免征|减免|减半|补贴|补助|奖励|延长|延期|缓缴|免收|降低|支持|提供|实行|暂停|开通|办理")
+_ITEM = re.compile(r"^[（(]?[一二三四五六七八九十\d]{1,3}[)）.．、]")
+_PURPOSE = re.compile(r"^(?:为了|为进一步|为切实|为做好|为全面|为深入|为有效|为加快|为规范|为加强|为贯彻|为落实|为)"
+                      r".{0,160}(?:制定本|特制定|制定如下|现就|结合.{0,12}实际|通知如下|措施如下|意见如下)|^根据.{0,80}制定本")
+_QUESTION_LINE = re.compile(r"^(?:[一二三四五六七八九十\d]{1,3}[、.．]\s*)?(?:问|Q|q)\s*[：:]")
+_ANSWER_LINE = re.compile(r"^\s*(?:答|A|a)\s*[：:]")
+_CLAUSE = re.compile(r"[^；;，,]*(?:[；;，,]|$)")
+
+# What a question asks for, by the kind of fact that answers it.
+Q_FACETS: dict[str, re.Pattern] = {
+    "money": re.compile(r"多少|最高|最多|金额|标准|比例|额度|几成|补贴|补助|奖励|费用|收费|贷"),
+    "date": re.compile(r"什么时候|何时|截止|多久|多长|期限|时限|几天|日期|时间|哪天|延长|延期"),
+    "phone": re.compile(r"电话|热线|号码|联系方式|咨询"),
+    "place": re.compile(r"哪里|在哪|地址|地点|网址|网站|平台|渠道|途径|路径|入口|怎么找"),
+    "list": re.compile(r"哪些|什么材料|条件|措施|有什么|包括|几项|流程|步骤"),
+    "action": re.compile(r"如何|怎么|怎样|什么政策|政策|措施|支持|优惠|举措|征税|办法"),
+}
+S_FACETS: dict[str, re.Pattern] = {"money": _MONEY, "date": _DATE, "phone": _PHONE, "place": _PLACE,
+                                   "list": _ITEM, "action": _ACTION}
+
+FEATURES = (
+    "cov", "cov_ctx", "cov_rel", "bigram_recall", "bigram_prec", "bigram_rel", "section_cov",
+    *(f"q_{k}" for k in Q_FACETS), *(f"s_{k}" for k in S_FACETS), *(f"match_{k}" for k in Q_FACETS),
+    "condition", "purpose", "question_line", "answer_line", "heading_only", "item", "ends_colon",
+    "pos_passage", "first_in_passage", "pos_doc", "doc_opening", "hit_inv_rank", "hit_score_rel",
+    "top_doc", "doc_share", "log_len", "short", "long", "digits", "clause",
+    "ask_word", "intent_cue", "section_cue",
+)
+
+
+@dataclass
+class Candidate:
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    hit_rank: int  # 1-based rank of the passage it came from
+    section: str
+    index_in_passage: int
+    passage_sentences: int
+    clause: bool = False
+
+
+def _clauses(text: str, s: int) -> list[tuple[int, int]]:
+    out = []
+    for m in _CLAUSE.finditer(text):
+        a, b = m.start(), m.end()
+        while a < b and text[a].isspace():
+            a += 1
+        if b - a >= 4:
+            out.append((s + a, s + b))
+    return out
+
+
+def candidates(index: LoadedIndex, hits: list[Hit], max_hits: int = CANDIDATE_HITS) -> list[Candidate]:
+    """The sentences of the first passages, each once (overlapping chunks repeat sentences); a very long
+    sentence also yields its clauses, so the part that answers can lead on its own."""
+    seen: set[tuple[str, int, int]] = set()
+    out: list[Candidate] = []
+    for rank, hit in enumerate(hits[:max_hits], 1):
+        rec = index.docs[hit.doc_id]
+        spans = split_sentences(rec.text[hit.start:hit.end], base=hit.start)
+        for i, (s, e) in enumerate(spans):
+            pieces = [(s, e, False)]
+            if e - s > LONG_SENTENCE:
+                pieces += [(a, b, True) for a, b in _clauses(rec.text[s:e], s)]
+            for a, b, is_clause in pieces:
+                if (hit.doc_id, a, b) in seen:
+                    continue
+                seen.add((hit.doc_id, a, b))
+                text = rec.text[a:b]
+                if len(text.strip()) < 4:
+                    continue
+                out.append(Candidate(hit.doc_id, a, b, text, rank, rec.section_for(a, b), i, len(spans), is_clause))
+    return out
+
+
+def is_heading_only(text: str) -> bool:
+    """A title or heading line: short, no sentence punctuation inside, no figure in it. A line that ends
+    like a sentence (。；) is a list item, not a heading (担任或者拟担任企业高层管理职务。)."""
+    text = text.strip()
+    if text.endswith(("。", "；", ";", "！", "？", "?", "!")):
+        return False
+    return len(text) <= 40 and not re.search(r"[。；，：:！？]", text[:-1]) and not re.search(r"\d", text)
+
+
+def is_purpose_clause(text: str) -> bool:
+    """为了…，制定本办法 / 为做好…，现就…通知如下: why a document exists, not what it rules."""
+    text = re.sub(r"^第[一二三四五六七八九十百零〇\d]+条\s*", "", text.strip())
+    return bool(_PURPOSE.search(text[:160]))
+
+
+def is_question_line(text: str) -> bool:
+    return bool(_QUESTION_LINE.match(text.strip()))
+
+
+def features(index: LoadedIndex, question: str, cands: list[Candidate], hits: list[Hit],
+             cover: Callable[[str], float]) -> np.ndarray:
+    """One row per candidate, columns in FEATURES order. `cover(text)` is the IDF-weighted share of the
+    question's terms found in text (the composer's coverage with its abbreviations)."""
+    if not cands:
+        return np.zeros((0, len(FEATURES)))
+    q_grams = set(char_bigrams(question))
+    intent = detect_intent(question)
+    cue, section_cue = SENTENCE_CUES.get(intent), SECTION_CUES.get(intent)
+    # The asking word's stem (多少钱 -> 少钱 is no use, 补贴多少 -> 补贴): the thing asked about.
+    ask_words = {w[-2:] for w in INTENT_WORDS.findall(question) if len(w) >= 2}
+    q_facets = [1.0 if p.search(question) else 0.0 for p in Q_FACETS.values()]
+    top_score = hits[0].score if hits and hits[0].score > 0 else 1.0
+    top_doc = hits[0].doc_id if hits else ""
+    doc_share: dict[str, float] = {}
+    for h in hits[:CANDIDATE_HITS]:
+        doc_share[h.doc_id] = doc_share.get(h.doc_id, 0.0) + 1.0 / CANDIDATE_HITS
+    section_cover: dict[str, float] = {}
+    rows = []
+    for c in cands:
+        rec = index.docs[c.doc_id]
+        text = c.text.strip()
+        low = text.lower()
+        hit = hits[c.hit_rank - 1]
+        grams = set(char_bigrams(text))
+        common = len(q_grams & grams)
+        if c.section not in section_cover:
+            section_cover[c.section] = cover(c.section.lower()) if c.section else 0.0
+        s_facets = [1.0 if p.search(text) else 0.0 for p in S_FACETS.values()]
+        rows.append([
+            cover(low), cover(f"{rec.meta.title} {c.section} {text}".lower()), 0.0,
+            common / len(q_grams) if q_grams else 0.0, common / len(grams) if grams else 0.0, 0.0,
+            section_cover[c.section],
+            *q_facets, *s_facets, *(q * s for q, s in zip(q_facets, s_facets)),
+            1.0 if _CONDITION.search(text) else 0.0,
+            1.0 if is_purpose_clause(text) else 0.0,
+            1.0 if is_question_line(text) else 0.0,
+            1.0 if _ANSWER_LINE.match(text) else 0.0,
+            1.0 if is_heading_only(text) else 0.0,
+            1.0 if _ITEM.match(text) else 0.0,
+            1.0 if text.endswith(("：", ":")) else 0.0,
+            c.index_in_passage / max(1, c.passage_sentences - 1),
+            1.0 if c.index_in_passage == 0 else 0.0,
+            c.start / max(1, len(rec.text)),
+            1.0 if c.start < 200 else 0.0,
+            1.0 / c.hit_rank,
+            max(0.0, hit.score) / top_score,
+            1.0 if c.doc_id == top_doc else 0.0,
+            doc_share.get(c.doc_id, 0.0),
+            math.log(1 + len(text)),
+            1.0 if len(text) < 12 else 0.0,
+            1.0 if len(text) > 150 else 0.0,
+            1.0 if re.search(r"\d", text) else 0.0,
+            1.0 if c.clause else 0.0,
+            1.0 if ask_words and any(w in text for w in ask_words) else 0.0,
+            1.0 if cue is not None and cue.search(text) else 0.0,
+            1.0 if section_cue is not None and section_cue.search(c.section) else 0.0,
+        ])
+    x = np.asarray(rows, dtype=float)
+    names = FEATURES
+    for col, src in (("cov_rel", "cov"), ("bigram_rel", "bigram_recall")):
+        j, k = names.index(col), names.index(src)
+        top = x[:, k].max()
+        x[:, j] = x[:, k] / top if top > 0 else 0.0
+    return x
+
+
+class SentenceRanker:
+    """The trained model over FEATURES; `score` returns a calibrated probability per row that the sentence
+    holds the answer. Either a standardized logistic regression (plain numbers) or a LightGBM ranker (its
+    text model) whose raw score is mapped to a probability by a fitted logistic curve."""
+
+    def __init__(self, spec: dict) -> None:
+        if list(spec["features"]) != list(FEATURES):
+            raise ValueError("sentence ranker was trained on other features; retrain it")
+        self.spec = spec
+        self.version = spec.get("version", "")
+        self.kind = spec.get("kind", "logistic")
+        self.threshold = float(spec.get("threshold", 0.5))
+        if self.kind == "lightgbm":
+            import lightgbm
+
+            self.booster = lightgbm.Booster(model_str=spec["model"])
+            self.calibration = tuple(float(v) for v in spec["calibration"])
+        else:
+            self.mean = np.asarray(spec["mean"], dtype=float)
+            self.scale = np.asarray(spec["scale"], dtype=float)
+            self.coef = np.asarray(spec["coef"], dtype=float)
+            self.intercept = float(spec["intercept"])
+
+    def raw(self, x: np.ndarray) -> np.ndarray:
+        if self.kind == "lightgbm":
+            return np.asarray(self.booster.predict(x, num_threads=1), dtype=float)
+        return ((x - self.mean) / self.scale) @ self.coef + self.intercept
+
+    def score(self, x: np.ndarray) -> np.ndarray:
+        if len(x) == 0:
+            return np.zeros(0)
+        z = self.raw(x)
+        if self.kind == "lightgbm":
+            a, b = self.calibration
+            z = a * z + b
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+@lru_cache(maxsize=1)
+def load_ranker() -> SentenceRanker | None:
+    """The shipped model, or None when it is missing (the composer then uses its hand-weighted score)."""
+    try:
+        raw = resources.files("assistant.resources").joinpath(MODEL_RESOURCE).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    return SentenceRanker(json.loads(raw))

@@ -1,0 +1,96 @@
+"""Answers that read like answers: the sentence that answers first and short, supporting points only when
+they add something, clean text (no echoed headings, list numbers kept, no purpose clause in the lead),
+FAQ answers quoted from the 答, typos read as the domain term meant, long questions answered in parts,
+follow-ups that keep their subject."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.answer.parts import split_question
+from assistant.answer.spelling import correct
+
+
+def first_line(answer) -> str:
+    return answer.answer.split("\n")[0]
+
+
+def lead(answer) -> str:
+    """The opening point: the first line, or the short list it introduces (…给予一次性奖励：（一）…)."""
+    lines = []
+    for line in answer.answer.split("\n"):
+        if lines and (line.startswith(("- ", "来源：", "注意：")) or lines[-1].endswith("]")):
+            break
+        lines.append(line)
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("question, fact", [("区长质量奖最多奖多少钱？", "50万元"),
+                                            ("入选青岛优品有什么奖励", "20万元"),
+                                            ("企业标准自我声明公开需要审批吗", "不需要审批")])
+def test_the_first_line_answers_briefly(engine, question, fact):
+    a = engine.ask(question)
+    assert a.found and fact in lead(a)
+    assert len(first_line(a)) <= 160 and len(a.answer) <= 360  # points within 300, plus the 来源 line
+
+
+def test_an_faq_answer_quotes_the_answer_not_the_question(engine):
+    a = engine.ask("管理体系认证有补贴吗")
+    body = [ln for ln in a.answer.split("\n") if not ln.startswith("来源：")]  # 来源 names the FAQ entry
+    assert a.found and not first_line(a).startswith("问") and not any("问：" in ln for ln in body)
+    assert "50%" in a.answer and "2万元" in a.answer
+
+
+def test_a_purpose_clause_does_not_lead(engine):
+    a = engine.ask("NQI一站式服务平台能提供什么服务")
+    assert a.found and not re.match(r"^(为|根据)", first_line(a)) and "制定本办法" not in first_line(a)
+
+
+def test_headings_that_repeat_themselves_are_not_points_and_list_numbers_stay(engine):
+    for question in ("青岛优品怎么申报", "首席质量官培训有哪些内容", "企业标准自我声明公开在哪个平台做"):
+        for line in engine.ask(question).answer.split("\n"):
+            m = re.match(r"^(?:\d+\.\s*|- )?(?:《[^》]*》)?([^：:\[]{2,30})[：:]\s*(.*?)[。；]?(\[\d+\])?$", line)
+            assert not (m and m.group(1).strip() == m.group(2).strip()), line
+    conditions = engine.ask("首席质量官要什么条件")
+    assert re.search(r"^\d+\. 担任或者拟担任企业高层管理职务", conditions.answer, re.M)
+    assert "职务。：" not in conditions.answer
+
+
+def test_a_typo_in_a_programme_name_is_corrected_and_said(engine):
+    a = engine.ask("青岛忧品有什么奖励")
+    assert "已按“青岛优品”理解“青岛忧品”。" in a.notices and a.answer.endswith("已按“青岛优品”理解“青岛忧品”。")
+    assert a.found and "20万元" in a.answer and a.question == "青岛忧品有什么奖励"
+    fixed, notices = correct(engine.index, "区长质量奖申保材料交到哪里")
+    assert fixed == "区长质量奖申报材料交到哪里" and notices
+    assert correct(engine.index, "区长质量奖最多奖多少钱？") == ("区长质量奖最多奖多少钱？", [])
+    fixed, notices = correct(engine.index, "How do I apply for the Chief Quality Officer training?")
+    assert "首席质量官" in fixed and notices
+
+
+LONG = ("您好，我们是城阳区一家做食品机械的制造企业，成立8年了，去年营收大概3000万元，一直很重视质量管理。"
+        "请问我们今年能不能申报区长质量奖？区长质量奖最多能奖多少钱？"
+        "另外我们的产品想申报青岛优品，需要准备哪些材料？首席质量官培训班怎么报名？")
+
+
+def test_a_long_question_with_several_asks_is_answered_part_by_part(engine):
+    parts = split_question(LONG)
+    assert len(parts) == 4 and parts[0].startswith("您好") and parts[-1] == "首席质量官培训班怎么报名？"
+    assert split_question("区长质量奖奖多少钱？多久评一次？") == ["区长质量奖奖多少钱？多久评一次？"]
+    assert split_question("区长质量奖奖多少钱？多久评一次？还能报吗？") == ["区长质量奖奖多少钱？", "多久评一次？", "还能报吗？"]
+    a = engine.ask(LONG)
+    assert a.found and [ln for ln in a.answer.split("\n") if ln.startswith("【问题")] == \
+        [f"【问题{i}】{p}" for i, p in enumerate(parts, 1)]
+    assert "50万元" in a.answer
+    marks = {int(m) for m in re.findall(r"\[(\d+)\]", a.answer)}
+    assert marks == {c.n for c in a.citations} and [c.n for c in a.citations] == list(range(1, len(a.citations) + 1))
+
+
+def test_a_follow_up_without_a_subject_keeps_the_conversations(engine):
+    first = engine.ask("区长质量奖申报条件是什么")
+    review = engine.ask("评审流程是怎样的？", history=[("区长质量奖申报条件是什么", first)])
+    assert "区长质量奖" in review.resolved_question
+    assert review.citations and "区长质量奖" in review.citations[0].title
+    other = engine.ask("那青岛优品呢？", history=[("区长质量奖申报条件是什么", first)])
+    assert "青岛优品" in other.resolved_question and "区长质量奖" not in other.resolved_question
