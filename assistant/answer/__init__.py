@@ -66,18 +66,19 @@ def stream_answer(searcher: Searcher, question: str, settings: Settings, history
     whether the evidence answers it (the trained answerability model) → compose (LLM or offline)."""
     q = clean_question(question, settings.max_question_chars)
     index = searcher.index
-    from ..eligibility.chat import eligibility_answer
-
-    checked = eligibility_answer(index, q, history)  # profile facts + "能报吗": the self-check answers
-    if checked is not None and not chunk_ids:
-        yield from _finish(checked, q, q, [])
-        return
     asked, spelled = q, []
     if not chunk_ids:  # typos and English names read as the domain terms meant; long questions in parts
         q, spelled = correct(index, q)
         if len(parts := split_question(q)) > 1:
+            # Each part takes the whole path below, so a part carrying profile facts gets the self-check.
             answer = answer_in_parts(lambda p, h: answer_question(searcher, p, settings, h, filters), parts, history)
             yield from _finish(answer, asked, q, spelled)
+            return
+        from ..eligibility.chat import eligibility_answer
+
+        checked = eligibility_answer(index, q, history)  # profile facts + "能报吗": the self-check answers
+        if checked is not None:
+            yield from _finish(checked, asked, q, spelled)
             return
     resolved = resolve(index, q, history)
     intent = detect_intent(normalize_query(resolved))
