@@ -167,7 +167,7 @@ def cmd_models(args: argparse.Namespace) -> int:
     settings = _settings(args)
     choice = choose_runtime("st", args.dtype or settings.embedding_dtype)
     if choice.runtime != "st":
-        print(f"无法建立快速向量模型：{choice.reason}。请先 `pip install torch==2.13.0 && pip install -e \".[fast]\"`",
+        print("无法建立快速向量模型：未安装 torch / sentence-transformers。请先 `pip install torch==2.13.0 && pip install -e \".[fast]\"`",
               file=sys.stderr)
         return 2
     try:
