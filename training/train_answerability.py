@@ -1,4 +1,4 @@
-"""Train the answerability model (assistant/resources/answerability-v1.json) on real questions.
+"""Train the answerability model (assistant/resources/answerability-v2.json) on real questions.
 
 Positives: a question asked of the corpus that holds its answer, when retrieval brings the answering
 document into the top three (ncp dev questions vs the ncp corpus, statute questions vs the quality-laws
@@ -10,7 +10,7 @@ cross-validated predictions on the training split: the lowest probability at whi
 --max-false-answer of the real off-domain questions (ncp and Guangdong questions vs the shipped corpus)
 would be answered.
 
-    nice -n 10 python training/train_answerability.py [--out assistant/resources/answerability-v1.json]
+    nice -n 10 python training/train_answerability.py [--out assistant/resources/answerability-v2.json]
         [--rows benchmarks/results/answerability-rows.jsonl] [--figure docs/figures/answerability-pr.svg]
 """
 
@@ -208,7 +208,7 @@ def main() -> int:
         "auc": round(float(roc_auc_score(y[val], pv)), 4), "brier": round(float(brier_score_loss(y[val], pv)), 4),
         "per_set": per_set,
     }
-    artifact = {"version": 1, "features": list(FEATURES), "threshold": round(threshold, 6)}
+    artifact = {"version": 2, "features": list(FEATURES), "threshold": round(threshold, 6)}
     if args.model == "gb":
         trees = [est[0].tree_ for est in model.estimators_]
         x0 = X[:1]

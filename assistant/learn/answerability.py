@@ -1,6 +1,6 @@
 """Can the retrieved evidence answer the question? A trained model over evidence features.
 
-The model is plain JSON (boosted trees or linear coefficients) (assistant/resources/answerability-v1.json) written by
+The model is plain JSON (boosted trees or linear coefficients) (assistant/resources/answerability-v2.json) written by
 training/train_answerability.py from real questions and corpora; loading it runs no code."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from ..models import Hit
 from ..store import LoadedIndex
 from .features import FEATURES, evidence_features
 
-MODEL_PATH = Path(__file__).resolve().parent.parent / "resources" / "answerability-v1.json"
+MODEL_PATH = Path(__file__).resolve().parent.parent / "resources" / "answerability-v2.json"
 
 
 @dataclass
@@ -38,8 +38,10 @@ class AnswerabilityModel:
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> "AnswerabilityModel":
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        if list(data["features"]) != list(FEATURES):
-            raise ValueError(f"answerability model {path} was trained on other features; retrain it")
+        # Features are read by name, so an older artifact (v1: a subset of today's features) still applies.
+        unknown = [f for f in data["features"] if f not in FEATURES]
+        if unknown:
+            raise ValueError(f"answerability model {path} was trained on features this code lacks ({unknown}); retrain it")
         keys = ("kind", "mean", "scale", "coef", "intercept", "init", "rate", "trees", "meta")
         return cls(features=data["features"], threshold=data["threshold"], **{k: data[k] for k in keys if k in data})
 
