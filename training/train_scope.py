@@ -42,6 +42,8 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=str(MODEL_PATH))
     ap.add_argument("--max-features", type=int, default=4000)
+    ap.add_argument("--max-declined", type=float, default=0.002,
+                    help="share of policy questions the decline threshold may decline without a search")
     ap.add_argument("--C", type=float, nargs="+", default=[1.0, 3.0, 10.0, 30.0], help="candidates, chosen by CV")
     args = ap.parse_args()
     from sklearn.feature_extraction.text import CountVectorizer
@@ -64,13 +66,24 @@ def main() -> int:
     from sklearn.metrics import log_loss
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-    cv_loss = {}
+    cv_loss, cv_probs = {}, {}
     for c in args.C:
         lr = LogisticRegression(C=c, max_iter=3000)
         p = cross_val_predict(lr, Xs[~val], labels[~val], cv=StratifiedKFold(5, shuffle=True, random_state=8),
                               method="predict_proba", params={"sample_weight": sample_weight})
+        cv_probs[c] = p
         cv_loss[c] = round(float(log_loss(labels[~val], p, sample_weight=sample_weight)), 4)
     best_c = min(cv_loss, key=cv_loss.get)
+    # The decline threshold (a request declined without a search when a non-policy kind is at least this
+    # sure): the lowest, from 0.9 up, at which at most --max-declined of the training split's policy questions
+    # would be declined, on the cross-validated probabilities.
+    p = cv_probs[best_c]
+    policy_rows = labels[~val] == KINDS.index(POLICY)
+    non_policy_sure = np.delete(p, KINDS.index(POLICY), axis=1).max(1)[policy_rows]
+    decline = next((round(float(t), 3) for t in np.arange(0.9, 0.999, 0.005)
+                    if (non_policy_sure >= t).mean() <= args.max_declined), 0.995)
+    print("decline threshold:", decline, "policy questions declined at it (CV):",
+          round(float((non_policy_sure >= decline).mean()), 4))
     print("cross-validated log-loss by C:", cv_loss, "chosen:", best_c)
     model = LogisticRegression(C=best_c, max_iter=3000).fit(Xs[~val], labels[~val], sample_weight=sample_weight)
     probs = model.predict_proba(Xs[val])
@@ -84,6 +97,7 @@ def main() -> int:
         "version": 2, "classes": list(KINDS), "ngrams": list(NGRAMS), "intercept": model.intercept_.tolist(),
         "weights": {g: [round(float(v), 4) for v in row] for g, row in zip(names, coef) if np.abs(row).max() > 1e-3},
         "meta": {"trained": int((~val).sum()), "validation": int(val.sum()), "C": best_c, "cv_log_loss": cv_loss,
+                 "decline_threshold": decline,
                  "validation_report": {k: {m: round(v, 4) for m, v in r.items()} if isinstance(r, dict) else round(r, 4)
                                        for k, r in report.items()},
                  "command": "nice -n 10 python training/train_scope.py"},
