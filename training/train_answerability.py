@@ -1,4 +1,4 @@
-"""Train the answerability model (assistant/resources/answerability-v2.json) on real questions.
+"""Train the answerability model (assistant/resources/answerability-v1.json) on real questions.
 
 Positives: a question asked of the corpus that holds its answer, when retrieval brings the answering
 document into the top three (ncp dev questions vs the ncp corpus, statute questions vs the quality-laws
@@ -10,7 +10,7 @@ cross-validated predictions on the training split: the lowest probability at whi
 --max-false-answer of the real off-domain questions (ncp and Guangdong questions vs the shipped corpus)
 would be answered.
 
-    nice -n 10 python training/train_answerability.py [--out assistant/resources/answerability-v2.json]
+    nice -n 10 python training/train_answerability.py [--out assistant/resources/answerability-v1.json]
         [--rows benchmarks/results/answerability-rows.jsonl] [--figure docs/figures/answerability-pr.svg]
 """
 
@@ -32,7 +32,7 @@ from training.corpora import (ROOT, WORK, absent_object_questions, gd_folder, gd
                               statutes_folder)
 from assistant.answer.intent import detect_intent  # noqa: E402
 from assistant.learn.answerability import MODEL_PATH  # noqa: E402
-from assistant.learn.features import FEATURES, evidence_features, vector  # noqa: E402
+from assistant.learn.features import FEATURES, FOCUS, evidence_features  # noqa: E402
 from assistant.tokenize import normalize_query  # noqa: E402
 
 K = 8
@@ -50,7 +50,7 @@ def rows_for(name: str, index, questions: list[dict], corpus: str, label_of) -> 
         if label is None:
             continue
         intent = detect_intent(normalize_query(q["question"]))
-        feats = evidence_features(index, q["question"], intent, hits)
+        feats = evidence_features(index, q["question"], intent, hits, focus=True)
         out.append({"set": name, "corpus": corpus, "question": q["question"], "label": label,
                     "validation": in_validation(q["key"]), "features": feats})
     print(f"  {name}: {len(out)} rows ({sum(r['label'] for r in out)} positive)", flush=True)
@@ -154,6 +154,7 @@ def main() -> int:
     ap.add_argument("--rows", default=str(WORK / "answerability-rows.jsonl"))
     ap.add_argument("--reuse-rows", action="store_true", help="train on rows assembled by an earlier run")
     ap.add_argument("--max-false-answer", type=float, default=0.02)
+    ap.add_argument("--with-focus", action="store_true", help="add the FOCUS features (measured, not shipped)")
     ap.add_argument("--threshold-rule", choices=("pooled", "each"), default="pooled")
     ap.add_argument("--model", choices=("gb", "lr"), default="gb")
     ap.add_argument("--in-domain-weight", type=float, default=6.0)
@@ -171,7 +172,8 @@ def main() -> int:
         rows = assemble()
         rows_path.parent.mkdir(parents=True, exist_ok=True)
         rows_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    X = np.array([vector(r["features"]) for r in rows])
+    names = FEATURES + (FOCUS if args.with_focus else ())
+    X = np.array([[float(r["features"][n]) for n in names] for r in rows])
     y = np.array([r["label"] for r in rows])
     val = np.array([r["validation"] for r in rows])
     # Stable across runs (Python's hash() of a str is salted per process, which made the folds, and so the
@@ -218,7 +220,7 @@ def main() -> int:
         "auc": round(float(roc_auc_score(y[val], pv)), 4), "brier": round(float(brier_score_loss(y[val], pv)), 4),
         "per_set": per_set,
     }
-    artifact = {"version": 2, "features": list(FEATURES), "threshold": round(threshold, 6)}
+    artifact = {"version": 1, "features": list(names), "threshold": round(threshold, 6)}
     if args.model == "gb":
         trees = [est[0].tree_ for est in model.estimators_]
         x0 = X[:1]

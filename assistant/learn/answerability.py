@@ -1,6 +1,6 @@
 """Can the retrieved evidence answer the question? A trained model over evidence features.
 
-The model is plain JSON (boosted trees or linear coefficients) (assistant/resources/answerability-v2.json) written by
+The model is plain JSON (boosted trees or linear coefficients) (assistant/resources/answerability-v1.json) written by
 training/train_answerability.py from real questions and corpora; loading it runs no code."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 
 from ..models import Hit
 from ..store import LoadedIndex
-from .features import FEATURES, evidence_features
+from .features import FEATURES, FOCUS, evidence_features
 
-MODEL_PATH = Path(__file__).resolve().parent.parent / "resources" / "answerability-v2.json"
+MODEL_PATH = Path(__file__).resolve().parent.parent / "resources" / "answerability-v1.json"
 
 
 @dataclass
@@ -38,8 +38,8 @@ class AnswerabilityModel:
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> "AnswerabilityModel":
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        # Features are read by name, so an older artifact (v1: a subset of today's features) still applies.
-        unknown = [f for f in data["features"] if f not in FEATURES]
+        # Features are read by name, so a model on a subset of them, or with the optional FOCUS ones, applies.
+        unknown = [f for f in data["features"] if f not in FEATURES + FOCUS]
         if unknown:
             raise ValueError(f"answerability model {path} was trained on features this code lacks ({unknown}); retrain it")
         keys = ("kind", "mean", "scale", "coef", "intercept", "init", "rate", "trees", "meta")
