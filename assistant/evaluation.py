@@ -23,7 +23,7 @@ THRESHOLDS = {
     "key_fact_coverage": 0.82,
     "citation_accuracy": 0.95,
     "section_accuracy": 0.80,
-    # Measured 0.88 / 0.88 with the v1 models, 0.853 / 0.879 with the v2 ones (one more policy question
+    # Measured 0.88 / 0.88 with the v1 models, 0.853 / 0.879 with request-kind-v2 (one more policy question
     # declined as chit-chat); issue 8's bar of 0.95 is not reached yet: docs/benchmarks.md, "Knowing what
     # it does not know".
     "refusal_precision": 0.85,
