@@ -7,6 +7,11 @@ Every corpus is indexed lexically in memory (as training/ does), so the run need
 evaluation (assistant eval) gives the hybrid-search figures on the shipped corpus.
 
     nice -n 10 python benchmarks/answerability.py [--limit 120] [--json benchmarks/results/answerability.json]
+        [--baseline-models OLD_ANSWERABILITY.json OLD_REQUEST_KIND.json]
+
+With --baseline-models, a third column ("baseline") runs the served pipeline with earlier artifacts (e.g.
+answerability-v1.json and request-kind-v1.json from an earlier commit: `git show REV:assistant/resources/…`),
+so that a retrained model is compared with the one it replaces in the same run.
 """
 
 from __future__ import annotations
@@ -44,11 +49,34 @@ def after(s, q: str, settings: Settings) -> tuple[bool, str]:
     return a.found, a.kind
 
 
+def with_models(answerability_path: str, kind_path: str):
+    """Serve answer_question with other artifacts (the modules look their model up at call time)."""
+    import contextlib
+
+    from assistant.answer import scope
+    from assistant.learn import answerability
+
+    a_model = answerability.AnswerabilityModel.load(Path(answerability_path))
+    k_model = scope.RequestKindModel.load(Path(kind_path))
+
+    @contextlib.contextmanager
+    def swap():
+        saved = answerability.load_model, scope.load_model
+        answerability.load_model, scope.load_model = (lambda *a: a_model), (lambda *a: k_model)
+        try:
+            yield
+        finally:
+            answerability.load_model, scope.load_model = saved
+    return swap
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--limit", type=int, default=120, help="questions per set (validation split only)")
     ap.add_argument("--json", default=str(ROOT / "benchmarks" / "results" / "answerability.json"))
+    ap.add_argument("--baseline-models", nargs=2, metavar=("ANSWERABILITY_JSON", "REQUEST_KIND_JSON"))
     args = ap.parse_args()
+    baseline = with_models(*args.baseline_models) if args.baseline_models else None
     settings = Settings()
     t0 = time.perf_counter()
     shipped = searcher(lexical_index([shipped_folder()]))
@@ -84,16 +112,22 @@ def main() -> int:
         t = time.perf_counter()
         b = [before(s, q, settings) for q in questions]
         a = [after(s, q, settings) for q in questions]
+        if baseline is not None:
+            with baseline():
+                m = [after(s, q, settings)[0] for q in questions]
         row = {"set": name, "kind": kind, "answerable": answerable, "n": len(questions),
                "answered_before": round(sum(b) / max(len(b), 1), 4),
                "answered_after": round(sum(f for f, _ in a) / max(len(a), 1), 4),
                "kind_counts_after": {k: sum(1 for _, kk in a if kk == k) for k in {kk for _, kk in a}},
                "seconds": round(time.perf_counter() - t, 1)}
         row["_found"] = {"before": b, "after": [f for f, _ in a]}
+        if baseline is not None:
+            row["answered_baseline"] = round(sum(m) / max(len(m), 1), 4)
+            row["_found"]["baseline"] = m
         rows.append(row)
         print(json.dumps({k: v for k, v in row.items() if k != "_found"}, ensure_ascii=False), flush=True)
     summary = {}
-    for when in ("before", "after"):
+    for when in ("before", "after") + (("baseline",) if baseline is not None else ()):
         tp = fp = fn = 0  # refusal as the positive class
         for r in rows:
             for found in r["_found"][when]:

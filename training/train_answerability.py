@@ -17,6 +17,7 @@ would be answered.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -31,7 +32,7 @@ from training.corpora import (ROOT, WORK, absent_object_questions, gd_folder, gd
                               statutes_folder)
 from assistant.answer.intent import detect_intent  # noqa: E402
 from assistant.learn.answerability import MODEL_PATH  # noqa: E402
-from assistant.learn.features import FEATURES, evidence_features, vector  # noqa: E402
+from assistant.learn.features import FEATURES, FOCUS, evidence_features  # noqa: E402
 from assistant.tokenize import normalize_query  # noqa: E402
 
 K = 8
@@ -49,7 +50,7 @@ def rows_for(name: str, index, questions: list[dict], corpus: str, label_of) -> 
         if label is None:
             continue
         intent = detect_intent(normalize_query(q["question"]))
-        feats = evidence_features(index, q["question"], intent, hits)
+        feats = evidence_features(index, q["question"], intent, hits, focus=True)
         out.append({"set": name, "corpus": corpus, "question": q["question"], "label": label,
                     "validation": in_validation(q["key"]), "features": feats})
     print(f"  {name}: {len(out)} rows ({sum(r['label'] for r in out)} positive)", flush=True)
@@ -153,6 +154,8 @@ def main() -> int:
     ap.add_argument("--rows", default=str(WORK / "answerability-rows.jsonl"))
     ap.add_argument("--reuse-rows", action="store_true", help="train on rows assembled by an earlier run")
     ap.add_argument("--max-false-answer", type=float, default=0.02)
+    ap.add_argument("--with-focus", action="store_true", help="add the FOCUS features (measured, not shipped)")
+    ap.add_argument("--threshold-rule", choices=("pooled", "each"), default="pooled")
     ap.add_argument("--model", choices=("gb", "lr"), default="gb")
     ap.add_argument("--in-domain-weight", type=float, default=6.0)
     ap.add_argument("--figure", default=str(ROOT / "docs" / "figures" / "answerability-curve.svg"))
@@ -169,10 +172,13 @@ def main() -> int:
         rows = assemble()
         rows_path.parent.mkdir(parents=True, exist_ok=True)
         rows_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    X = np.array([vector(r["features"]) for r in rows])
+    names = FEATURES + (FOCUS if args.with_focus else ())
+    X = np.array([[float(r["features"][n]) for n in names] for r in rows])
     y = np.array([r["label"] for r in rows])
     val = np.array([r["validation"] for r in rows])
-    groups = np.array([hash(r["question"]) % 10 for r in rows])
+    # Stable across runs (Python's hash() of a str is salted per process, which made the folds, and so the
+    # threshold, change from run to run).
+    groups = np.array([int(hashlib.sha1(r["question"].encode("utf-8")).hexdigest()[:8], 16) % 10 for r in rows])
     scaler = StandardScaler().fit(X[~val])
     if args.model == "gb":
         from sklearn.ensemble import GradientBoostingClassifier
@@ -192,8 +198,14 @@ def main() -> int:
     cv = cross_val_predict(model, scaler.transform(X[~val]), y[~val], cv=GroupKFold(5), groups=groups[~val],
                            method="predict_proba", params={"sample_weight": weights[~val]})[:, 1]
     # The product's promise on real off-domain policy questions: at most 2 % of them answered.
-    off_domain = np.array([r["set"] in OFF_DOMAIN for r in rows])[~val]
-    threshold = choose_threshold(cv[off_domain], y[~val][off_domain], args.max_false_answer)
+    # "pooled": over all of them together; "each": for every source of them (ncp, Guangdong) separately.
+    sets_train = np.array([r["set"] for r in rows])[~val]
+    if args.threshold_rule == "pooled":
+        off_domain = np.isin(sets_train, OFF_DOMAIN)
+        threshold = choose_threshold(cv[off_domain], y[~val][off_domain], args.max_false_answer)
+    else:
+        threshold = max(choose_threshold(cv[sets_train == name], y[~val][sets_train == name], args.max_false_answer)
+                        for name in OFF_DOMAIN)
     model.fit(scaler.transform(X[~val]), y[~val], sample_weight=weights[~val])
     pv = model.predict_proba(scaler.transform(X[val]))[:, 1]
     baseline = X[val][:, FEATURES.index("cover_best_doc")]
@@ -208,7 +220,7 @@ def main() -> int:
         "auc": round(float(roc_auc_score(y[val], pv)), 4), "brier": round(float(brier_score_loss(y[val], pv)), 4),
         "per_set": per_set,
     }
-    artifact = {"version": 1, "features": list(FEATURES), "threshold": round(threshold, 6)}
+    artifact = {"version": 1, "features": list(names), "threshold": round(threshold, 6)}
     if args.model == "gb":
         trees = [est[0].tree_ for est in model.estimators_]
         x0 = X[:1]
@@ -224,8 +236,8 @@ def main() -> int:
     artifact.update({
         "meta": {"trained_rows": int((~val).sum()), "validation_rows": int(val.sum()),
                  "threshold_rule": f"at most {args.max_false_answer:.0%} of the training split's real off-domain "
-                                   f"questions ({', '.join(OFF_DOMAIN)}) answered, on 5-fold cross-validated "
-                                   "probabilities",
+                                   f"questions ({', '.join(OFF_DOMAIN)}; {args.threshold_rule}) answered, on "
+                                   "5-fold cross-validated probabilities",
                  "validation": validation,
                  "model": args.model, "in_domain_weight": args.in_domain_weight,
                  "command": "nice -n 10 python training/train_answerability.py"},

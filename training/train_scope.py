@@ -1,4 +1,4 @@
-"""Train the request-kind classifier (assistant/resources/request-kind-v1.json).
+"""Train the request-kind classifier (assistant/resources/request-kind-v2.json).
 
 policy_question: real questions (ncp dev questions, Guangdong guide questions, statute questions, the golden
 set); out_of_scope and greeting: training/data/requests.yaml. Validation = a stable 30 % split by text,
@@ -28,6 +28,7 @@ from assistant.answer.scope import GREETING, KINDS, MODEL_PATH, NGRAMS, OUT_OF_S
 def examples() -> list[tuple[str, str]]:
     data = yaml.safe_load((ROOT / "training" / "data" / "requests.yaml").read_text(encoding="utf-8"))
     out = [(q, OUT_OF_SCOPE) for q in data["out_of_scope"]] + [(q, GREETING) for q in data["greeting"]]
+    out += [(q, POLICY) for q in data.get("policy_question", [])]
     _, ncp_qs = ncp_folder()
     _, gd_records = gd_folder()
     out += [(q["question"], POLICY) for q in ncp_qs]
@@ -41,6 +42,9 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=str(MODEL_PATH))
     ap.add_argument("--max-features", type=int, default=4000)
+    ap.add_argument("--max-declined", type=float, default=0.002,
+                    help="share of policy questions the decline threshold may decline without a search")
+    ap.add_argument("--C", type=float, nargs="+", default=[1.0, 3.0, 10.0, 30.0], help="candidates, chosen by CV")
     args = ap.parse_args()
     from sklearn.feature_extraction.text import CountVectorizer
     from sklearn.feature_selection import SelectKBest, chi2
@@ -57,7 +61,31 @@ def main() -> int:
     Xs = select.transform(X)
     weights = np.bincount(labels[~val], minlength=len(KINDS))
     sample_weight = (len(labels[~val]) / (len(KINDS) * weights))[labels[~val]]  # classes weigh the same
-    model = LogisticRegression(C=10.0, max_iter=3000).fit(Xs[~val], labels[~val], sample_weight=sample_weight)
+    # Regularization read off 5-fold cross-validated log-loss on the training split (a too-weak one makes the
+    # model "sure" of single characters such as 你, and a sure non-policy verdict declines without a search).
+    from sklearn.metrics import log_loss
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    cv_loss, cv_probs = {}, {}
+    for c in args.C:
+        lr = LogisticRegression(C=c, max_iter=3000)
+        p = cross_val_predict(lr, Xs[~val], labels[~val], cv=StratifiedKFold(5, shuffle=True, random_state=8),
+                              method="predict_proba", params={"sample_weight": sample_weight})
+        cv_probs[c] = p
+        cv_loss[c] = round(float(log_loss(labels[~val], p, sample_weight=sample_weight)), 4)
+    best_c = min(cv_loss, key=cv_loss.get)
+    # The decline threshold (a request declined without a search when a non-policy kind is at least this
+    # sure): the lowest, from 0.9 up, at which at most --max-declined of the training split's policy questions
+    # would be declined, on the cross-validated probabilities.
+    p = cv_probs[best_c]
+    policy_rows = labels[~val] == KINDS.index(POLICY)
+    non_policy_sure = np.delete(p, KINDS.index(POLICY), axis=1).max(1)[policy_rows]
+    decline = next((round(float(t), 3) for t in np.arange(0.9, 0.999, 0.005)
+                    if (non_policy_sure >= t).mean() <= args.max_declined), 0.995)
+    print("decline threshold:", decline, "policy questions declined at it (CV):",
+          round(float((non_policy_sure >= decline).mean()), 4))
+    print("cross-validated log-loss by C:", cv_loss, "chosen:", best_c)
+    model = LogisticRegression(C=best_c, max_iter=3000).fit(Xs[~val], labels[~val], sample_weight=sample_weight)
     probs = model.predict_proba(Xs[val])
     top = probs.argmax(1)
     pred = np.where(probs.max(1) >= 0.5, top, KINDS.index(POLICY))
@@ -66,9 +94,10 @@ def main() -> int:
     names = np.array(vec.get_feature_names_out())[select.get_support()]
     coef = model.coef_.T  # (features, classes)
     artifact = {
-        "version": 1, "classes": list(KINDS), "ngrams": list(NGRAMS), "intercept": model.intercept_.tolist(),
+        "version": 2, "classes": list(KINDS), "ngrams": list(NGRAMS), "intercept": model.intercept_.tolist(),
         "weights": {g: [round(float(v), 4) for v in row] for g, row in zip(names, coef) if np.abs(row).max() > 1e-3},
-        "meta": {"trained": int((~val).sum()), "validation": int(val.sum()),
+        "meta": {"trained": int((~val).sum()), "validation": int(val.sum()), "C": best_c, "cv_log_loss": cv_loss,
+                 "decline_threshold": decline,
                  "validation_report": {k: {m: round(v, 4) for m, v in r.items()} if isinstance(r, dict) else round(r, 4)
                                        for k, r in report.items()},
                  "command": "nice -n 10 python training/train_scope.py"},

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..models import Hit
 from ..store import LoadedIndex
-from .features import FEATURES, evidence_features
+from .features import FEATURES, FOCUS, evidence_features
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "resources" / "answerability-v1.json"
 
@@ -38,8 +38,10 @@ class AnswerabilityModel:
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> "AnswerabilityModel":
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        if list(data["features"]) != list(FEATURES):
-            raise ValueError(f"answerability model {path} was trained on other features; retrain it")
+        # Features are read by name, so a model on a subset of them, or with the optional FOCUS ones, applies.
+        unknown = [f for f in data["features"] if f not in FEATURES + FOCUS]
+        if unknown:
+            raise ValueError(f"answerability model {path} was trained on features this code lacks ({unknown}); retrain it")
         keys = ("kind", "mean", "scale", "coef", "intercept", "init", "rate", "trees", "meta")
         return cls(features=data["features"], threshold=data["threshold"], **{k: data[k] for k in keys if k in data})
 

@@ -3,7 +3,11 @@
 Every feature is scale-free (a share, a ratio to what the corpus allows, a flag) so that a model trained on
 one corpus (the real ncp policies, statutes, Guangdong guides) transfers to another (the shipped corpus).
 Dense similarity is not among them yet: training would need every training corpus embedded (about 8,000
-chunks), more CPU than the first training run had; it is the next feature to add (docs/benchmarks.md)."""
+chunks), more CPU than the training runs so far had; it is the next feature to add (docs/benchmarks.md).
+
+Three "focus" features were tried (FOCUS): whether the matched terms meet in one sentence (a topic word in the title
+and the thing asked somewhere else in the text is not an answer), and how much of the match one term carries
+(a single rare shared word such as 注销 matching by accident)."""
 
 from __future__ import annotations
 
@@ -37,6 +41,11 @@ FEATURES = (
     "intent_cue_missing",  # it asks for an amount / a date / a phone … and no passage carries one
     "entity_uncovered",  # share of the question's proper names (people, organisations, places) not in the evidence
 )
+# Measured and not kept (docs/benchmarks.md, second pass): the share of the terms meeting in one sentence,
+# the coverage without the heaviest covered term and that term's share of the match. They are still
+# computed (FOCUS) so that training can try them again: `train_answerability.py --with-focus`.
+FOCUS = ("cover_best_sentence", "cover_without_top", "top_term_share")
+_SENTENCE = re.compile(r"[^。；！？!?;\n]+")
 _YEAR = re.compile(r"(?:19|20)\d{2}(?=年)")
 _PROPER = ("nr", "nt", "ns", "nz")
 
@@ -45,10 +54,12 @@ def _passage(index: LoadedIndex, hit: Hit) -> str:
     return f"{hit.title} {hit.section} {hit.text}".lower()
 
 
-def evidence_features(index: LoadedIndex, question: str, intent: str, hits: list[Hit]) -> dict[str, float]:
-    """The feature vector (by name) of `question` against its retrieved `hits` in `index`."""
+def evidence_features(index: LoadedIndex, question: str, intent: str, hits: list[Hit],
+                      focus: bool = False) -> dict[str, float]:
+    """The feature vector (by name) of `question` against its retrieved `hits` in `index`; the FOCUS ones
+    (not used by the shipped model) only when asked for."""
     q = normalize_query(question)
-    out = dict.fromkeys(FEATURES, 0.0)
+    out = dict.fromkeys(FEATURES + FOCUS, 0.0)
     terms = question_terms(index, question)
     nouns = question_terms(index, question, topical_only=True)
     alias = expansions(question)
@@ -117,6 +128,15 @@ def evidence_features(index: LoadedIndex, question: str, intent: str, hits: list
     proper = [w for w, pos in tagged_words(q) if pos in _PROPER and len(w) >= 2 and not mentioned_regions(w)]
     if proper:
         out["entity_uncovered"] = sum(1 for w in proper if w.lower() not in union) / len(proper)
+    if focus and union and terms:
+        sentences = [m.group(0) for h in top for m in _SENTENCE.finditer(h.text.lower())]
+        out["cover_best_sentence"] = max((coverage(terms, t, alias, vocab) for t in sentences), default=0.0)
+        covered = {t: w for t, w in terms.items() if coverage({t: w}, union, alias, vocab) > 0}
+        if covered:
+            heaviest = max(covered, key=covered.get)
+            out["top_term_share"] = covered[heaviest] / sum(covered.values())
+            rest = {t: w for t, w in terms.items() if t != heaviest}
+            out["cover_without_top"] = coverage(rest, union, alias, vocab) if rest else 0.0
     return out
 
 
