@@ -1,4 +1,5 @@
-"""Train the request-kind classifier (assistant/resources/request-kind-v2.json).
+"""Train the request-kind classifier (second pass, request-kind-v2: written to benchmarks/results/, measured but
+not shipped — the served model is assistant/resources/request-kind-v1.json, see docs/benchmarks.md).
 
 policy_question: real questions (ncp dev questions, Guangdong guide questions, statute questions, the golden
 set); out_of_scope and greeting: training/data/requests.yaml. Validation = a stable 30 % split by text,
@@ -22,7 +23,7 @@ import yaml  # noqa: E402
 
 from training.corpora import (ROOT, gd_folder, gd_questions, golden_items, in_validation, lexical_index,  # noqa: E402
                               ncp_folder, statute_questions, statutes_folder)
-from assistant.answer.scope import GREETING, KINDS, MODEL_PATH, NGRAMS, OUT_OF_SCOPE, POLICY, char_ngrams  # noqa: E402
+from assistant.answer.scope import GREETING, KINDS, NGRAMS, OUT_OF_SCOPE, POLICY, char_ngrams  # noqa: E402
 
 
 def examples() -> list[tuple[str, str]]:
@@ -40,7 +41,7 @@ def examples() -> list[tuple[str, str]]:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default=str(MODEL_PATH))
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "request-kind-v2.json"))  # not shipped: docs/benchmarks.md
     ap.add_argument("--max-features", type=int, default=4000)
     ap.add_argument("--max-declined", type=float, default=0.002,
                     help="share of policy questions the decline threshold may decline without a search")

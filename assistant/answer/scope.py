@@ -1,7 +1,7 @@
 """What kind of request a message is — a policy question, a greeting, or a task / chit-chat the assistant
 does not do — and the brief reply for the last two.
 
-A small linear classifier over the message's character n-grams (assistant/resources/request-kind-v2.json,
+A small linear classifier over the message's character n-grams (assistant/resources/request-kind-v1.json,
 trained by training/train_scope.py on real policy questions and written examples of the other kinds, and
 measured on a held-out split). Pure Python at run time: no scikit-learn needed to load or apply it."""
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..tokenize import normalize_query
 
-MODEL_PATH = Path(__file__).resolve().parent.parent / "resources" / "request-kind-v2.json"
+MODEL_PATH = Path(__file__).resolve().parent.parent / "resources" / "request-kind-v1.json"
 POLICY = "policy_question"
 OUT_OF_SCOPE = "out_of_scope"
 GREETING = "greeting"
