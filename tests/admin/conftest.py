@@ -134,6 +134,15 @@ def policy_text(tag: str, articles: int = 12, title: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def sign_in_on_page(page, base_url: str) -> None:
+    """The admin signs in on the admin page of a real browser and waits for the document table."""
+    page.goto(base_url + "/admin")
+    page.fill("#username", ADMIN_USER)
+    page.fill("#password", ADMIN_PASSWORD)
+    page.click("#signin-submit")
+    page.wait_for_selector("#docs-body tr")
+
+
 def unique_tag() -> str:
     return "测" + uuid.uuid4().hex[:6].upper()
 

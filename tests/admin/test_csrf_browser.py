@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from .conftest import ADMIN_PASSWORD, ADMIN_USER, IP_DOC
+from .conftest import IP_DOC, sign_in_on_page
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [pytest.mark.browser,
@@ -99,11 +99,7 @@ def test_another_port_cannot_act_with_the_admin_cookie(admin_settings, service_f
             page = browser.new_page(locale="zh-CN")
             page.set_default_timeout(30_000)
             # The admin signs in on the admin page.
-            page.goto(svc.url + "/admin")
-            page.fill("#username", ADMIN_USER)
-            page.fill("#password", ADMIN_PASSWORD)
-            page.click("#signin-submit")
-            page.wait_for_selector("#docs-body tr")
+            sign_in_on_page(page, svc.url)
 
             # Then visits the other page, in the same browser.
             at_service: list = []

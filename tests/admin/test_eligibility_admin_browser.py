@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import ADMIN_PASSWORD, ADMIN_USER, ROOT
+from .conftest import ROOT, sign_in_on_page
 from .test_admin_browser import CHROMIUM, browser_page  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.browser,
@@ -17,11 +17,7 @@ def test_rules_beside_source_text(admin_settings, service_factory, browser_page)
     svc = service_factory(admin_settings)
     page = browser_page
     page.set_default_timeout(30_000)
-    page.goto(svc.url + "/admin")
-    page.fill("#username", ADMIN_USER)
-    page.fill("#password", ADMIN_PASSWORD)
-    page.click("#signin-submit")
-    page.wait_for_selector("#docs-body tr")
+    sign_in_on_page(page, svc.url)
     page.locator("#docs-body tr", has_text="青岛优品").locator("button", has_text="详情/编辑").click()
     page.wait_for_selector("#dlg-rules .rule-item")
     # the clause is marked in the source text, and its rule is listed beside it

@@ -7,23 +7,14 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import socket
 import sqlite3
-import threading
-import time
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+from support import CORPUS, SHOTS, serve_in_thread
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
-CORPUS = ROOT / "corpus"
-SHOTS = ROOT / "test-output" / "browser"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
 QUESTION = "区长质量奖的奖励标准是多少？"
 TIMEOUT_MS = 20_000
 DRAFT_START = re.compile(r"^尊敬的企业：")
@@ -55,12 +46,6 @@ note: 本文件为示例文本，条款与金额为虚构，仅供演示
 HOSTILE_QUESTION = "企业质量信用等级评价结果分为几级？"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def live_settings(shipped_index, make_settings, tmp_path_factory):
     """The shipped corpus plus the hostile document, indexed (the session's embedding cache makes it quick)."""
@@ -78,40 +63,11 @@ def live_settings(shipped_index, make_settings, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def base_url(live_settings):
-    import uvicorn
-
     from assistant.engine import Engine
-    from assistant.server.app import create_app
 
     engine = Engine(live_settings)
     engine.load()
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(live_settings, engine), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} missing: run .ci/install-browser.sh")
-    from playwright.sync_api import sync_playwright
-
-    expect.set_options(timeout=TIMEOUT_MS)
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+    yield from serve_in_thread(live_settings, engine)
 
 
 @pytest.fixture

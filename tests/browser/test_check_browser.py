@@ -5,63 +5,19 @@ the profile in the browser only when the user asks for it."""
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
+from support import SHOTS, serve_in_thread
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "test-output" / "browser"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
 TIMEOUT_MS = 20_000
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def base_url(shipped_index, make_settings, tmp_path_factory, engine):
-    import uvicorn
-
-    from assistant.server.app import create_app
-
     settings = make_settings(tmp_path_factory.mktemp("check-browser"), index_dir=shipped_index.index_dir)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, engine), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} missing: run .ci/install-browser.sh")
-    from playwright.sync_api import sync_playwright
-
-    expect.set_options(timeout=TIMEOUT_MS)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+    yield from serve_in_thread(settings, engine)
 
 
 @pytest.fixture
