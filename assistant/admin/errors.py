@@ -1,9 +1,9 @@
-"""Errors raised by admin operations. They are the service's ApiError (assistant/server/errors.py), so
+"""Errors raised by admin operations. They are the service's ApiError (assistant/errors.py), so
 every route, dependency and the CLI report them the same way: {"error": {code, message, detail}}."""
 
 from __future__ import annotations
 
-from ..server.errors import ApiError
+from ..errors import ApiError
 
 
 class AdminError(ApiError):

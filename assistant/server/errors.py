@@ -16,23 +16,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ..errors import ApiError, error_body  # noqa: F401  (re-exported for the routes)
+
 log = logging.getLogger(__name__)
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, detail: str) -> None:
-        super().__init__(f"{code}: {detail}")
-        self.status = status
-        self.code = code
-        self.message = message
-        self.detail = detail
-
-    def body(self) -> dict:
-        return error_body(self.code, self.message, self.detail)
-
-
-def error_body(code: str, message: str, detail: str) -> dict:
-    return {"error": {"code": code, "message": message, "detail": detail}}
 
 
 def error_response(status: int, code: str, message: str, detail: str, headers: dict | None = None) -> JSONResponse:
