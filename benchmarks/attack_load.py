@@ -22,8 +22,6 @@ import argparse
 import json
 import os
 import random
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,37 +35,10 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from chat_load import QUESTIONS  # noqa: E402
+from serving import pct, running_server  # noqa: E402
 
 ATTACK_CHARS = 2000
 CJK = [chr(c) for c in range(0x4E00, 0x9FA5)]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(root: Path, index: Path, data: Path, port: int, log: Path, extra_env: dict) -> subprocess.Popen:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONPATH": str(root),
-           "ASSISTANT_INDEX_WATCH_S": "0", **extra_env}
-    cmd = [sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-           "--index", str(index), "--data", str(data)]
-    return subprocess.Popen(cmd, env=env, cwd=root, stdout=subprocess.DEVNULL, stderr=open(log, "w"))
-
-
-def wait_ready(base: str, proc: subprocess.Popen, timeout_s: float = 300) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited with {proc.returncode}")
-        try:
-            if httpx.get(base + "/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit("server did not become ready")
 
 
 def client_for(base: str, address: str, timeout: float) -> httpx.Client:
@@ -133,7 +104,7 @@ def scenario(base: str, net: int, clients: int, per_client: int, attack: bool, t
         t.join(150)
     return {"clients": clients, "attack": attack, "requests": clients * per_client, "ok": len(latencies),
             "failures": sum(failures.values()), "failure_kinds": failures, "wall_s": round(wall, 1),
-            "p50_ms": pct(latencies, 50), "p95_ms": pct(latencies, 95), "attacker": attack_counts}
+            "p50_ms": pct(latencies, 50, None), "p95_ms": pct(latencies, 95, None), "attacker": attack_counts}
 
 
 def settle(base: str, net: int, limit_s: float = 90) -> None:
@@ -145,14 +116,6 @@ def settle(base: str, net: int, limit_s: float = 90) -> None:
             if seconds < 1.0:
                 return
             time.sleep(1)
-
-
-def pct(values: list[float], q: int) -> float:
-    if not values:
-        return float("nan")
-    if len(values) == 1:
-        return round(values[0] * 1000)
-    return round(statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000)
 
 
 def main() -> int:
@@ -172,13 +135,9 @@ def main() -> int:
                        check=True)
     results = []
     for name, root in roots:
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
         with tempfile.TemporaryDirectory(prefix="attack-load-") as data:
             extra = dict(e.split(":", 1)[1].split("=", 1) for e in args.env if e.split(":", 1)[0] == name)
-            proc = start_server(root, args.index, Path(data), port, Path(data) / "server.log", extra)
-            try:
-                wait_ready(base, proc)
+            with running_server(args.index, Path(data), root=root, extra_env=extra) as (base, _):
                 with client_for(base, "127.0.0.3", 120) as warm:
                     for q in QUESTIONS[:4]:
                         ask(warm, q)
@@ -192,12 +151,6 @@ def main() -> int:
                         print(json.dumps(r, ensure_ascii=False), file=sys.stderr, flush=True)
                         if attack:
                             settle(base, net)
-            finally:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     print("| code | clients | attacker | requests | p50 | p95 | failures | attacker requests (answered / 429) |")

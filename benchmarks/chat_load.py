@@ -18,9 +18,6 @@ import asyncio
 import json
 import os
 import platform
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +27,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from serving import pct, running_server  # noqa: E402
 
 # Questions an enterprise asks, across the shipped corpus.
 QUESTIONS = [
@@ -46,34 +45,6 @@ QUESTIONS = [
     "卓越绩效管理模式怎么导入？",
     "质量月活动有哪些安排？",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(index: Path, data: Path, port: int) -> subprocess.Popen:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    cmd = [sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-           "--index", str(index), "--data", str(data)]
-    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-
-
-def wait_ready(base: str, proc: subprocess.Popen, timeout_s: float = 600) -> dict:
-    deadline = time.monotonic() + timeout_s  # a first start may build the index
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited with {proc.returncode}: {proc.stderr.read()[-2000:]}")
-        try:
-            r = httpx.get(base + "/readyz", timeout=2)
-            if r.status_code == 200:
-                return r.json()
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.25)
-    raise SystemExit("server did not become ready")
 
 
 async def one_request(client: httpx.AsyncClient, question: str) -> tuple[float, float]:
@@ -131,14 +102,6 @@ async def run_level(base: str, clients: int, total: int, mix: str, seq: list[int
             "total_p50_ms": pct(full, 50), "total_p95_ms": pct(full, 95)}
 
 
-def pct(values: list[float], q: int) -> float:
-    if not values:
-        return float("nan")
-    if len(values) == 1:
-        return round(values[0] * 1000, 1)
-    return round(statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000, 1)
-
-
 def markdown(results: list[dict]) -> str:
     head = ["questions", "concurrent clients", "requests", "first token p50", "first token p95", "full answer p50",
             "full answer p95", "throughput", "errors"]
@@ -161,12 +124,8 @@ def main() -> int:
     parser.add_argument("--json", type=Path, default=RESULTS / "chat_load.json")
     args = parser.parse_args()
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="chat-load-") as data:
-        proc = start_server(args.index, Path(data), port)
-        try:
-            ready = wait_ready(base, proc)
+        with running_server(args.index, Path(data)) as (base, ready):
             print(f"server ready: {ready['documents']} documents, {ready['chunks']} chunks", file=sys.stderr)
             seq = [0]
             asyncio.run(run_level(base, 1, args.warmup, "repeated", seq))  # load models, cache the common questions
@@ -177,12 +136,6 @@ def main() -> int:
                     r = asyncio.run(run_level(base, n, max(args.requests, n), mix, seq))
                     results.append(r)
                     print(json.dumps(r), file=sys.stderr)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
 
     meta = {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
             "documents": ready["documents"], "chunks": ready["chunks"], "mode": "offline composer"}
