@@ -94,14 +94,16 @@ def parse_outline(doc: ParsedDocument) -> tuple[Node, list[tuple[int, int]]]:
     stack = [root]
     lines: list[tuple[int, int]] = []
     offset = 0
-    for raw in text.split("\n"):
+    raw_lines = text.split("\n")
+    heads_articles = _section_headings(raw_lines, explicit)
+    for n, raw in enumerate(raw_lines):
         start, end = offset, offset + len(raw)
         offset = end + 1
         lines.append((start, end))
         line = raw.strip()
         if not line:
             continue
-        rank = heading_rank(line, explicit.get(start))
+        rank = SECTION_RANK if n in heads_articles else heading_rank(line, explicit.get(start))
         is_question = bool(QUESTION_LINE.match(line))
         if rank is None and is_question:
             rank = QUESTION_RANK
@@ -119,6 +121,31 @@ def parse_outline(doc: ParsedDocument) -> tuple[Node, list[tuple[int, int]]]:
     for node in stack[1:]:
         node.end = len(text)
     return root, lines
+
+
+SECTION_RANK = 3
+_TITLE_LIKE = re.compile(r"^[一二三四五六七八九十]+、[^。；;，,：:]{1,28}$")
+
+
+def _section_headings(raw_lines: list[str], explicit: dict[int, int]) -> set[int]:
+    """Line numbers of 一、 headings that head articles (一、支持企业扩容增量 then 第一条 …): a policy's parts
+    numbered like list items. They rank as sections above their articles; otherwise the next 二、 would nest
+    under the article before it. A list item inside an article (三、生产者应当…；) is a sentence, not a title,
+    and keeps its list rank."""
+    out: set[int] = set()
+    pending: int | None = None
+    offset = 0
+    for n, raw in enumerate(raw_lines):
+        start, offset = offset, offset + len(raw) + 1
+        line = raw.strip()
+        if not line:
+            continue
+        rank = heading_rank(line, explicit.get(start))
+        if rank == ARTICLE_RANK and pending is not None:
+            out.add(pending)
+        if rank is not None:
+            pending = n if rank == 5 and _TITLE_LIKE.match(line) else None
+    return out
 
 
 def outline_entries(root: Node) -> list[OutlineEntry]:
@@ -177,7 +204,7 @@ class Chunker:
         path = " > ".join(node.path)
         has_pairs = any(c.question for c in node.children)
         if node.end - node.start <= self.max_chars and not has_pairs:
-            out.append((node.start, node.end, path))
+            out.append((node.start, node.end, _label(node)))
             return
         # Units: the node's own lead text (before its first child), then its children.
         units: list[tuple[int, int, Node | None]] = []
@@ -191,8 +218,9 @@ class Chunker:
             if not group:
                 return
             kids = [u[2] for u in group if u[2] is not None]
-            if len(kids) == 1 and len(group) == 1:
-                label = " > ".join(kids[0].path)
+            if len(kids) == 1 and (len(group) == 1 or not node.path):
+                # One section, or the document's preamble with its first section: named by the section.
+                label = _label(kids[0])
             elif kids and all(k.rank == ARTICLE_RANK for k in kids):
                 label = " > ".join(node.path + (f"{kids[0].label}至{kids[-1].label}" if len(kids) > 1 else kids[0].label,))
             else:
@@ -249,6 +277,17 @@ class Chunker:
             while k - 1 > i and chunk_end - pieces[k - 1][0] <= self.overlap_chars:
                 k -= 1
             i = k
+
+
+def _label(node: Node) -> str:
+    """A whole section's label: its path, and the articles it holds (二、支持企业提质升级 > 第四条至第十条) so
+    that a chunk names the 条 it cites."""
+    path = " > ".join(node.path)
+    kids = node.children
+    if kids and all(k.rank == ARTICLE_RANK for k in kids):
+        span = kids[0].label if len(kids) == 1 else f"{kids[0].label}至{kids[-1].label}"
+        return f"{path} > {span}" if path else span
+    return path
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

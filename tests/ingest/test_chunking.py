@@ -121,3 +121,31 @@ def test_question_and_answer_documents_are_chunked_as_pairs():
 def test_long_heading_labels_end_at_a_phrase():
     label = heading_label("二、支持企业开展质量管理体系认证、产品认证和国际互认、知识产权保护等工作的具体措施", 5)
     assert label == "二、支持企业开展质量管理体系认证、产品认证和国际互认…"
+
+
+def test_numbered_parts_above_articles_hold_their_articles():
+    # A policy's parts are numbered like list items (一、 二、) but hold articles: 二、 must not nest under the
+    # article before it, and a chunk names the articles it holds.
+    text = ("为支持企业发展，制定以下政策措施。\n一、支持企业扩容增量\n第一条 营业收入首次突破10亿元的，奖励100万元。\n"
+            "第二条 技术改造项目按设备投资额的10%给予补助。\n二、支持企业提质升级\n第三条 主导制定国家标准的，每项奖励30万元。\n"
+            "第四条 首次获得管理体系认证的，每张证书最高2万元。\n")
+    chunks, outline, lines = Chunker(max_chars=120, overlap_chars=10, min_chars=20).split(parsed(text))
+    paths = [o.path for o in outline]
+    assert "二、支持企业提质升级 > 第三条" in paths
+    assert not any(p.startswith("一、支持企业扩容增量 > 第二条 > ") for p in paths)
+    at = text.index("营业收入")
+    assert section_at(outline, lines, at, at + 4) == "一、支持企业扩容增量 > 第一条"
+    first = next(c for c in chunks if "营业收入" in c.text)
+    assert first.section == "一、支持企业扩容增量 > 第一条至第二条"
+    assert "二、支持企业提质升级" not in first.text  # the next part's heading opens its own chunk
+
+
+def test_list_items_inside_an_article_stay_items():
+    # 一、 items that are sentences inside an article keep their list rank, even the last one before the
+    # next article.
+    text = ("第五条 生产者应当遵守下列规定：\n一、标明产品名称；\n二、标明生产厂厂名和厂址；\n"
+            "第六条 销售者应当建立进货检查验收制度。\n")
+    _, outline, _ = Chunker(max_chars=60, overlap_chars=10, min_chars=20).split(parsed(text))
+    paths = [o.path for o in outline]
+    assert "第五条 > 二、标明生产厂厂名和厂址" in paths
+    assert "第六条" in paths
