@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from ..ingest.region import mentioned_regions
 from ..models import Answer
 from ..store import LoadedIndex
 from ..tokenize import normalize_query
@@ -61,10 +62,25 @@ def resolve(index: LoadedIndex, question: str, history: list[tuple[str, Answer]]
     if not history:
         return question
     previous = history[-1][1].resolved_question or history[-1][0]
+    return _keep_region(_resolve(index, question, previous), previous)
+
+
+def _keep_region(question: str, previous: str) -> str:
+    """A follow-up that names no region is asked about the conversation's region (泰州市海陵区审批服务热线是
+    多少？ → 建议市民选择哪些线上办理途径？ is still about 海陵区): whose rules apply carries over like the subject."""
+    if mentioned_regions(question):
+        return question
+    regions = mentioned_regions(previous)
+    return f"{' '.join(regions)} {question}" if regions else question
+
+
+def _resolve(index: LoadedIndex, question: str, previous: str) -> str:
     carried = subject_words(index, previous)
     # A question that names no subject while the conversation has one (评审流程是怎样的？ after a
     # 区长质量奖 question) is about the conversation's subject.
     own_topic = topic_weight(index, question) >= TOPIC_MIN_WEIGHT and (not carried or bool(subject_words(index, question)))
+    # Naming another region is naming a subject of its own (那山东省呢？ asks the same of Shandong).
+    own_topic = own_topic or bool(set(mentioned_regions(question)) - set(mentioned_regions(previous)))
     own_intent = detect_intent(question) != "general"
     leans = bool(ANAPHORA.search(question.strip())) or len(question.strip()) <= 8
     if own_topic and own_intent and not leans:

@@ -59,3 +59,17 @@ def test_a_region_the_corpus_does_not_cover_is_refused(statutes_engine):
     assert "未收录深圳市的相关规定" in answer.answer and "青岛市城阳区" in answer.answer
     assert "上海市标准化条例" not in answer.answer  # the closest documents offered are applicable ones
     assert any(s["title"] == "山东省标准化条例" for s in answer.suggestions)
+
+
+def test_a_follow_up_keeps_the_region_of_the_conversation(statutes_engine):
+    # Turn 1 names 上海市; the follow-up names no region: it is still about Shanghai's rules, not the
+    # service region's (which would otherwise rank first).
+    first = statutes_engine.ask("上海市的企业标准要公开什么？")
+    follow = statutes_engine.ask("对主导制定国际标准的企业有什么资助？", [("上海市的企业标准要公开什么？", first)])
+    assert "上海市" in follow.resolved_question
+    assert follow.found and follow.citations[0].title == "上海市标准化条例"
+    # A follow-up that names its own region is asked about that one.
+    other = statutes_engine.ask("山东省对主导制定国际标准的企业有什么奖励？", [("上海市的企业标准要公开什么？", first)])
+    assert "上海市" not in other.resolved_question
+    same_ask = statutes_engine.ask("那山东省呢？", [("上海市对主导制定国际标准的企业有什么资助？", first)])
+    assert "山东省" in same_ask.resolved_question and "上海市" not in same_ask.resolved_question
