@@ -101,3 +101,25 @@ def test_a_search_without_a_dense_side_is_judged_by_the_lexical_model(engine):
         assert d.model_version == 1 and not d.answerable, (q, d.probability)
     answer = answer_question(lexical, OFF_DOMAIN[0], engine.settings, [])
     assert not answer.found and answer.answerability is not None
+
+
+def test_training_hybrid_index_gives_the_served_evidence(engine):
+    """training/corpora.py's in-memory hybrid index (what the model is trained on) returns the hits, dense
+    cosines and features the served index does."""
+    from assistant.embeddings import CachedEmbeddings, EmbeddingCache
+    from assistant.learn.features import evidence_features
+    from support import CORPUS
+    from training.corpora import hybrid_index
+
+    cached = CachedEmbeddings(engine.embeddings, EmbeddingCache(engine.settings.embedding_cache))
+    memory = Searcher(hybrid_index([CORPUS], cached, engine.settings), engine.embeddings, engine.settings)
+    assert memory.dense_enabled and cached.stats["computed"] == 0  # the served index's vectors, from the cache
+    for q in IN_SCOPE + OFF_DOMAIN:
+        served, trained = engine.search(q, 8), memory.search(q, 8)
+        assert [h.chunk_id for h in served[:5]] == [h.chunk_id for h in trained[:5]], q
+        for a, b in zip(served[:5], trained[:5]):
+            assert (a.dense_score is None) == (b.dense_score is None), (q, a.chunk_id)  # outside the candidates
+            assert abs((a.dense_score or 0) - (b.dense_score or 0)) < 1e-3, (q, a.chunk_id)
+        intent = detect_intent(normalize_query(q))
+        fs, ft = evidence_features(engine.index, q, intent, served), evidence_features(memory.index, q, intent, trained)
+        assert all(abs(fs[k] - ft[k]) < 0.02 for k in DENSE + ("cover_top1", "bm25_top1")), q
