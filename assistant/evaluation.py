@@ -23,10 +23,11 @@ THRESHOLDS = {
     "key_fact_coverage": 0.82,
     "citation_accuracy": 0.95,
     "section_accuracy": 0.82,
-    # Measured 0.875 / 0.848 with request-kind-v1 and the answerability model after issue 9's composer was
-    # merged; issue 8's bar of 0.95 is not reached yet: docs/benchmarks.md, "Knowing what it does not know".
+    # Measured 0.865 / 0.970 with request-kind-v1 and answerability-v2 (dense features; v1 gave 0.875 /
+    # 0.849 in the same run); issue 8's bar of 0.95 is met for recall, not for precision (false refusals of
+    # colloquial in-scope questions): docs/benchmarks.md, "Knowing what it does not know", dense features.
     "refusal_precision": 0.85,
-    "refusal_recall": 0.84,
+    "refusal_recall": 0.96,
     "multi_turn_coverage": 0.78,  # issue 9: follow-ups keep their subject
     "kind_accuracy": 0.95,
 }

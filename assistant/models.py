@@ -65,6 +65,10 @@ class Hit(BaseModel):
     chunk_id: str = ""
     dense_rank: int | None = None
     lexical_rank: int | None = None
+    # Raw cosine of the question's and the passage's e5 vectors when the passage was among the dense
+    # candidates (the answerability model's dense features read it; the same model for every corpus, so the
+    # raw value means the same everywhere, unlike the fused score).
+    dense_score: float | None = None
 
 
 class SearchFilters(BaseModel):

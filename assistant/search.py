@@ -92,6 +92,7 @@ class Searcher:
                                      p.candidates, allowed)
         fused: dict[int, float] = defaultdict(float)
         ranks: dict[int, dict[str, int]] = defaultdict(dict)
+        cosines = dict(dense)
         if lexical:
             top = lexical[0][1] or 1.0
             for rank, (pos, score) in enumerate(lexical, 1):
@@ -128,8 +129,14 @@ class Searcher:
             hits.append(Hit(rank=rank, score=round(float(score), 6), doc_id=c.doc_id, source=meta.source,
                             title=meta.title, section=c.section, text=c.text, start=c.start, end=c.end,
                             status=meta.status, doc_number=meta.doc_number, chunk_id=c.chunk_id,
-                            dense_rank=ranks[pos].get("dense"), lexical_rank=ranks[pos].get("lexical")))
+                            dense_rank=ranks[pos].get("dense"), lexical_rank=ranks[pos].get("lexical"),
+                            dense_score=round(cosines[pos], 6) if pos in cosines else None))
         return hits
+
+    @property
+    def dense_enabled(self) -> bool:
+        """Whether search runs the dense side (an embedding model, vectors in the index, a dense weight)."""
+        return self.embeddings is not None and self.index.collection is not None and self.params.lexical_weight < 1
 
     # --- jurisdiction ----------------------------------------------------------------------------
 

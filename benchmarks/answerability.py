@@ -3,11 +3,13 @@ the share of answerable questions still answered, per kind of request — before
 threshold, no request kinds, no jurisdiction) and after (request-kind classifier, jurisdiction, trained
 answerability model), in the same run, on validation questions only (never trained on).
 
-Every corpus is indexed lexically in memory (as training/ does), so the run needs no embeddings; the golden
-evaluation (assistant eval) gives the hybrid-search figures on the shipped corpus.
+Every corpus is indexed in memory (as training/ does): lexically only, or with --dense hybrid as served (the
+chunk and question vectors from ASSISTANT_EMBEDDING_CACHE; ASSISTANT_EMBEDDING_RUNTIME=st computes missing
+ones fast). Without --dense the served answerability model gives way to the lexical one
+(answerability-v1), as it does for any search with no dense side.
 
     nice -n 10 python benchmarks/answerability.py [--limit 120] [--json benchmarks/results/answerability.json]
-        [--baseline-models OLD_ANSWERABILITY.json OLD_REQUEST_KIND.json]
+        [--dense] [--baseline-models OLD_ANSWERABILITY.json OLD_REQUEST_KIND.json]
 
 With --baseline-models, a third column ("baseline") runs the served pipeline with earlier artifacts (e.g.
 answerability-v1.json and request-kind-v1.json from an earlier commit: `git show REV:assistant/resources/…`),
@@ -31,8 +33,9 @@ from assistant.answer.compose import OfflineComposer  # noqa: E402
 from assistant.answer.intent import detect_intent  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from assistant.tokenize import normalize_query  # noqa: E402
-from training.corpora import (ROOT, gd_folder, gd_questions, golden_items, in_validation, lexical_index,  # noqa: E402
-                              ncp_folder, searcher, shipped_folder, statute_questions, statutes_folder)
+from training.corpora import (ROOT, gd_folder, gd_questions, golden_items, in_validation, hybrid_index,  # noqa: E402
+                              lexical_index, ncp_folder, query_text, searcher, shipped_folder, statute_questions,
+                              statutes_folder, training_embeddings)
 
 OTHER_CITIES = ("深圳市", "北京市", "广州市", "成都市", "杭州市")
 
@@ -74,17 +77,21 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--limit", type=int, default=120, help="questions per set (validation split only)")
     ap.add_argument("--json", default=str(ROOT / "benchmarks" / "results" / "answerability.json"))
+    ap.add_argument("--dense", action="store_true", help="hybrid in-memory indexes (as served), not lexical-only")
     ap.add_argument("--baseline-models", nargs=2, metavar=("ANSWERABILITY_JSON", "REQUEST_KIND_JSON"))
     args = ap.parse_args()
     baseline = with_models(*args.baseline_models) if args.baseline_models else None
     settings = Settings()
     t0 = time.perf_counter()
-    shipped = searcher(lexical_index([shipped_folder()]))
+    emb = training_embeddings() if args.dense else None
+    open_ = (lambda folders: searcher(hybrid_index(folders, emb), emb)) if args.dense else (  # noqa: E731
+        lambda folders: searcher(lexical_index(folders)))
+    shipped = open_([shipped_folder()])
     ncp_dir, ncp_qs = ncp_folder()
-    ncp = searcher(lexical_index([ncp_dir]))
-    statutes = searcher(lexical_index([statutes_folder()]))
+    ncp = open_([ncp_dir])
+    statutes = open_([statutes_folder()])
     gd_dir, gd_records = gd_folder()
-    gd = searcher(lexical_index([gd_dir]))
+    gd = open_([gd_dir])
     requests = yaml.safe_load((ROOT / "training" / "data" / "requests.yaml").read_text(encoding="utf-8"))
     golden = golden_items()
     val = lambda items, key: [x for x in items if in_validation(key(x))][: args.limit]  # noqa: E731
@@ -107,6 +114,8 @@ def main() -> int:
         ("task / chit-chat → shipped", "out of scope", [q for q in requests["out_of_scope"] if in_validation(q)], shipped, False),
         ("greeting → shipped", "greeting", [q for q in requests["greeting"] if in_validation(q)], shipped, False),
     ]
+    if emb is not None:
+        emb.prefetch_queries([query_text(q) for _, _, questions, _, _ in sets for q in questions])
     rows = []
     for name, kind, questions, s, answerable in sets:
         t = time.perf_counter()

@@ -1,8 +1,10 @@
 """Real corpora and real questions for training and measuring the learned decisions, assembled reproducibly
 from ../shared/realdata (ASSISTANT_REALDATA overrides) and the golden set. Nothing here is shipped.
 
-Indexes are lexical-only and in memory (parse → chunk → BM25, exactly as the indexer does, without the
-embedding step), so assembling the training data costs seconds, not CPU-hours of embeddings."""
+Indexes are in memory (parse → chunk → BM25, exactly as the indexer does). lexical_index() skips the embedding
+step (seconds); hybrid_index() adds the dense side the served index has — every chunk's vector for exactly
+the text the indexer embeds (store.context_text), from the shared embedding cache (ASSISTANT_EMBEDDING_CACHE)
+or computed once — so that training and benchmarks see the evidence the service sees."""
 
 from __future__ import annotations
 
@@ -64,8 +66,97 @@ def lexical_index(folders: list[Path], settings: Settings | None = None) -> Load
     return index
 
 
-def searcher(index: LoadedIndex) -> Searcher:
-    return Searcher(index, None, Settings())
+def searcher(index: LoadedIndex, embeddings=None) -> Searcher:
+    """Lexical-only search, or hybrid (as served) when given the embeddings of training_embeddings()."""
+    return Searcher(index, embeddings, Settings())
+
+
+# --- dense side (hybrid in-memory indexes) --------------------------------------------------------------
+
+class MemoryCollection:
+    """The one Chroma call LoadedIndex.dense makes (query by vector, optional doc_id filter, cosine
+    distances), answered exactly by a matrix product over the chunk vectors in memory."""
+
+    def __init__(self, ids: list[str], doc_ids: list[str], vectors):
+        import numpy as np
+
+        self.ids = ids
+        self.doc_ids = np.array(doc_ids)
+        m = np.asarray(vectors, dtype=np.float32)
+        self.matrix = m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12)
+
+    def query(self, query_embeddings, n_results: int, where=None, include=None) -> dict:
+        import numpy as np
+
+        q = np.asarray(query_embeddings[0], dtype=np.float32)
+        sims = self.matrix @ (q / max(float(np.linalg.norm(q)), 1e-12))
+        if where:
+            sims = np.where(np.isin(self.doc_ids, where["doc_id"]["$in"]), sims, -np.inf)
+        n = min(n_results, int(np.isfinite(sims).sum()))
+        top = np.argsort(-sims, kind="stable")[:n]
+        return {"ids": [[self.ids[i] for i in top]], "distances": [[float(1.0 - sims[i]) for i in top]]}
+
+
+def training_embeddings():
+    """The configured embedding model (ASSISTANT_EMBEDDING_RUNTIME=st is the fast one) behind the shared
+    vector cache (ASSISTANT_EMBEDDING_CACHE, else benchmarks/results/embeddings.sqlite). Query vectors are
+    kept in the same cache under "<model>|query" (the served path keeps them in memory only), so a re-run
+    embeds nothing."""
+    import numpy as np
+
+    from assistant.embeddings import CachedEmbeddings, EmbeddingCache, embeddings_for
+
+    settings = Settings()
+    cache = EmbeddingCache(settings.embedding_cache or WORK / "embeddings.sqlite")
+
+    class TrainingEmbeddings(CachedEmbeddings):
+        def prefetch_queries(self, texts: list[str]) -> None:
+            """Embed the queries not yet cached, in batches (one at a time is several times slower)."""
+            key = self.model_key + "|query"
+            texts = list(dict.fromkeys(texts))
+            found = self.cache.get_many(key, [EmbeddingCache.key(t) for t in texts])
+            missing = [t for t in texts if EmbeddingCache.key(t) not in found]
+            batched = getattr(self.inner, "_encode", None)  # the st runtime encodes a batch of queries at once
+            for i in range(0, len(missing), 64):
+                part = missing[i:i + 64]
+                vectors = batched(part, "query") if batched else [self.inner.embed_query(t) for t in part]
+                self.cache.put_many(key, [(EmbeddingCache.key(t), np.asarray(v, dtype=np.float32))
+                                          for t, v in zip(part, vectors)])
+
+        def embed_query(self, text: str) -> list[float]:
+            key = self.model_key + "|query"
+            h = EmbeddingCache.key(text)
+            found = self.cache.get_many(key, [h])
+            if h in found:
+                return found[h].tolist()
+            vector = self.inner.embed_query(text)
+            self.cache.put_many(key, [(h, np.asarray(vector, dtype=np.float32))])
+            return vector
+
+    return TrainingEmbeddings(embeddings_for(settings), cache, settings.embedding_batch_size)
+
+
+def hybrid_index(folders: list[Path], embeddings, settings: Settings | None = None) -> LoadedIndex:
+    """lexical_index() plus every chunk's vector (of the indexer's own passage text) in a MemoryCollection."""
+    t = __import__("time").perf_counter()
+    index = lexical_index(folders, settings)
+    contexts = [context_text(index.docs[c.doc_id].meta, c) for c in index.chunks]
+    before = dict(embeddings.stats)
+    vectors = embeddings.embed_documents(contexts)
+    index.collection = MemoryCollection([c.chunk_id for c in index.chunks], [c.doc_id for c in index.chunks], vectors)
+    print(f"  hybrid index of {', '.join(f.name for f in folders)}: {len(contexts)} chunks, "
+          f"{embeddings.stats['computed'] - before['computed']} embedded, "
+          f"{embeddings.stats['cached'] - before['cached']} from the cache "
+          f"({__import__('time').perf_counter() - t:.0f}s)", flush=True)
+    return index
+
+
+def query_text(question: str, settings: Settings | None = None) -> str:
+    """The text search embeds for a question (Searcher.search: normalized, cut to dense_query_max_chars)."""
+    from assistant.tokenize import normalize_query
+
+    settings = settings or Settings()
+    return normalize_query(question)[: settings.dense_query_max_chars]
 
 
 # --- corpora -------------------------------------------------------------------------------------

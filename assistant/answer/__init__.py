@@ -121,7 +121,7 @@ def _judge(searcher: Searcher, question: str, intent: str, hits: list[Hit],
                        other_region=uncovered[0]), None
     from ..learn.answerability import decide  # features reuse the composer's term weighting: import late
 
-    decision = decide(index, question, intent, hits, settings.answerability_threshold)
+    decision = decide(index, question, intent, hits, settings.answerability_threshold, dense=searcher.dense_enabled)
     probability = round(decision.probability, 4)
     if not decision.answerable:
         answer = refusal(index, question, intent, hits, settings.helpdesk_contact, service)

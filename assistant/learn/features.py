@@ -2,8 +2,9 @@
 
 Every feature is scale-free (a share, a ratio to what the corpus allows, a flag) so that a model trained on
 one corpus (the real ncp policies, statutes, Guangdong guides) transfers to another (the shipped corpus).
-Dense similarity is not among them yet: training would need every training corpus embedded (about 8,000
-chunks), more CPU than the training runs so far had; it is the next feature to add (docs/benchmarks.md).
+DENSE features read the raw e5 cosine that search already computed for each hit (Hit.dense_score): no second
+embedding call. One embedding model serves every corpus, so a raw cosine means the same on the training
+corpora as on the shipped one; they are meaningful only when search ran its dense side (see answerability.py).
 
 Three "focus" features were tried (FOCUS): whether the matched terms meet in one sentence (a topic word in the title
 and the thing asked somewhere else in the text is not an answer), and how much of the match one term carries
@@ -45,6 +46,14 @@ FEATURES = (
 # the coverage without the heaviest covered term and that term's share of the match. They are still
 # computed (FOCUS) so that training can try them again: `train_answerability.py --with-focus`.
 FOCUS = ("cover_best_sentence", "cover_without_top", "top_term_share")
+# From the hits' raw e5 cosines (Hit.dense_score; a hit outside the dense candidates has none).
+DENSE = (
+    "dense_top1",  # cosine of the best fused passage (0 when it was not among the dense candidates)
+    "dense_best",  # best cosine among the retrieved passages
+    "dense_gap",  # best cosine minus the best cosine of another document among them
+    "dense_top3_mean",  # mean cosine of the three best fused passages (missing ones count 0)
+    "dense_top1_rank",  # log(1 + dense rank) of the best fused passage (log 101 when not a dense candidate)
+)
 _SENTENCE = re.compile(r"[^。；！？!?;\n]+")
 _YEAR = re.compile(r"(?:19|20)\d{2}(?=年)")
 _PROPER = ("nr", "nt", "ns", "nz")
@@ -60,6 +69,7 @@ def evidence_features(index: LoadedIndex, question: str, intent: str, hits: list
     (not used by the shipped model) only when asked for."""
     q = normalize_query(question)
     out = dict.fromkeys(FEATURES + FOCUS, 0.0)
+    out.update(dense_features(hits))
     terms = question_terms(index, question)
     nouns = question_terms(index, question, topical_only=True)
     alias = expansions(question)
@@ -138,6 +148,28 @@ def evidence_features(index: LoadedIndex, question: str, intent: str, hits: list
             rest = {t: w for t, w in terms.items() if t != heaviest}
             out["cover_without_top"] = coverage(rest, union, alias, vocab) if rest else 0.0
     return out
+
+
+def dense_features(hits: list[Hit], candidates: int = 100) -> dict[str, float]:
+    """The DENSE features of retrieved hits, from the cosines search attached to them."""
+    out = dict.fromkeys(DENSE, 0.0)
+    out["dense_top1_rank"] = math.log1p(candidates + 1)
+    if not hits:
+        return out
+    cos = [h.dense_score if h.dense_score is not None else 0.0 for h in hits]
+    out["dense_top1"] = cos[0]
+    out["dense_top3_mean"] = sum(cos[:3]) / 3
+    if hits[0].dense_rank is not None:
+        out["dense_top1_rank"] = math.log1p(hits[0].dense_rank)
+    best = max(range(len(hits)), key=lambda i: cos[i])
+    out["dense_best"] = cos[best]
+    others = [c for h, c in zip(hits, cos) if h.doc_id != hits[best].doc_id]
+    out["dense_gap"] = cos[best] - max(others) if others else cos[best]
+    return out
+
+
+def uses_dense(names) -> bool:
+    return any(n in DENSE for n in names)
 
 
 def _related(asked: str, doc_region: str) -> bool:

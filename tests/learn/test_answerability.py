@@ -4,8 +4,8 @@ policies answer from real questions of other domains and from questions whose ob
 from __future__ import annotations
 
 from assistant.answer.intent import detect_intent
-from assistant.learn.answerability import MODEL_PATH, AnswerabilityModel, decide
-from assistant.learn.features import FEATURES
+from assistant.learn.answerability import LEXICAL_MODEL_PATH, MODEL_PATH, AnswerabilityModel, decide
+from assistant.learn.features import DENSE, FEATURES
 from assistant.tokenize import normalize_query
 
 
@@ -14,10 +14,12 @@ def _decide(engine, question):
     return decide(engine.index, question, detect_intent(normalize_query(question)), hits)
 
 
-def test_artifact_matches_the_features_and_states_its_validation():
+def test_artifacts_match_the_features_and_state_their_validation():
     model = AnswerabilityModel.load(MODEL_PATH)
-    assert model.features == list(FEATURES) and 0 < model.threshold < 1
+    assert model.features == list(FEATURES + DENSE) and 0 < model.threshold < 1
     assert model.meta["validation"]["after"]["refusal_recall"] >= 0.9
+    lexical = AnswerabilityModel.load(LEXICAL_MODEL_PATH)
+    assert lexical.features == list(FEATURES) and 0 < lexical.threshold < 1
 
 
 def test_answerable_questions_pass(engine):
@@ -43,7 +45,7 @@ def test_a_model_on_fewer_features_applies_by_feature_name_and_an_unknown_featur
 
     import pytest
 
-    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    data = json.loads(LEXICAL_MODEL_PATH.read_text(encoding="utf-8"))
     older = dict(data, features=data["features"][:17], kind="linear", mean=[0.0] * 17, scale=[1.0] * 17,
                  coef=[0.0] * 16 + [1.0], intercept=0.0)
     (tmp_path / "older.json").write_text(json.dumps(older), encoding="utf-8")
