@@ -30,7 +30,7 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.append(str(ROOT))  # after PYTHONPATH: a worker runs the `assistant` of its code tree
 
 from benchmarks.answers_ncp import answer_body, extract, squash  # noqa: E402
 from benchmarks.common import WORK, ncp_corpus  # noqa: E402
