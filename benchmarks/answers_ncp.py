@@ -180,7 +180,7 @@ def main() -> None:
     per_question: dict = {}
     for name, code in ((f"before ({args.baseline_rev})", baseline), ("after (working tree)", None)):
         index = (args.baseline_ncp_index or args.ncp_index) if code is not None else args.ncp_index
-        rows = run_worker(code, index, questions)
+        rows = run_worker(code, index.resolve(), questions)  # the worker runs in the baseline's folder
         per_question[name] = [{"id": q["id"], "question": q["question"], "gold": q["answer"], **r,
                                "gold_in_answer": squash(q["answer"]) in squash(answer_body(r["answer"]))}
                               for q, r in zip(questions, rows)]
@@ -189,7 +189,7 @@ def main() -> None:
         if held and len(held) < len(questions):  # the questions no ranker or constant was tuned on
             results[name]["ncp-held"] = ncp_figures([rows[i] for i in held], [questions[i] for i in held])
         if args.statutes_index.exists():
-            results[name]["statutes"] = statute_figures(run_worker(code, args.statutes_index, statutes), statutes)
+            results[name]["statutes"] = statute_figures(run_worker(code, args.statutes_index.resolve(), statutes), statutes)
     for name, figures in results.items():
         for part, m in figures.items():
             print(f"{name:24s} {part:9s} " + "  ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}"

@@ -40,6 +40,7 @@ def main() -> None:
     ap.add_argument("--set", action="append", default=[], help="NAME=VALUE[,NAME=VALUE…] of compose constants")
     ap.add_argument("--split", choices=("train", "validation"), default="train")
     ap.add_argument("--no-golden", action="store_true")
+    ap.add_argument("--ncp-index", type=Path, default=WORK / "ncp-index")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
 
@@ -55,7 +56,7 @@ def main() -> None:
     _, _, questions = ncp_corpus()
     questions = [q for q in questions if is_validation(q["id"]) == (args.split == "validation")]
     statutes = yaml.safe_load((ROOT / "benchmarks" / "statute_questions.yaml").read_text(encoding="utf-8"))
-    engines = {"ncp": Engine(Settings(index_dir=WORK / "ncp-index")),
+    engines = {"ncp": Engine(Settings(index_dir=args.ncp_index)),
                "statutes": Engine(Settings(index_dir=WORK / "statutes-index"))}
     if not args.no_golden:
         from assistant.indexer import build_index
