@@ -146,10 +146,13 @@ def main() -> None:
     ap.add_argument("--validation-only", action="store_true",
                     help="only the ncp questions the sentence ranker held back from training")
     ap.add_argument("--ncp-index", type=Path, default=ROOT / "benchmarks" / "results" / "ncp-index")
+    ap.add_argument("--baseline-ncp-index", type=Path,
+                    help="ncp index for the 'before' run (one built by the baseline's code); default: --ncp-index")
     ap.add_argument("--lexical-only", action="store_true",
                     help="ncp over benchmarks/results/ncp-lexical-index (BM25 alone, built if missing)")
     ap.add_argument("--statutes-index", type=Path, default=ROOT / "benchmarks" / "results" / "statutes-index")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--per-question", type=Path, help="write every question's answer and figures here (JSON)")
     ap.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
@@ -174,16 +177,27 @@ def main() -> None:
     statutes = yaml.safe_load((ROOT / "benchmarks" / "statute_questions.yaml").read_text(encoding="utf-8"))
     baseline = extract(args.baseline_rev)
     results: dict = {}
+    per_question: dict = {}
     for name, code in ((f"before ({args.baseline_rev})", baseline), ("after (working tree)", None)):
-        results[name] = {"ncp": ncp_figures(run_worker(code, args.ncp_index, questions), questions)}
+        index = (args.baseline_ncp_index or args.ncp_index) if code is not None else args.ncp_index
+        rows = run_worker(code, index.resolve(), questions)  # the worker runs in the baseline's folder
+        per_question[name] = [{"id": q["id"], "question": q["question"], "gold": q["answer"], **r,
+                               "gold_in_answer": squash(q["answer"]) in squash(answer_body(r["answer"]))}
+                              for q, r in zip(questions, rows)]
+        results[name] = {"ncp": ncp_figures(rows, questions)}
+        held = [i for i, q in enumerate(questions) if is_validation(q["id"])]
+        if held and len(held) < len(questions):  # the questions no ranker or constant was tuned on
+            results[name]["ncp-held"] = ncp_figures([rows[i] for i in held], [questions[i] for i in held])
         if args.statutes_index.exists():
-            results[name]["statutes"] = statute_figures(run_worker(code, args.statutes_index, statutes), statutes)
+            results[name]["statutes"] = statute_figures(run_worker(code, args.statutes_index.resolve(), statutes), statutes)
     for name, figures in results.items():
         for part, m in figures.items():
             print(f"{name:24s} {part:9s} " + "  ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}"
                                                      for k, v in m.items()))
     if args.json:
         args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    if args.per_question:
+        args.per_question.write_text(json.dumps(per_question, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":

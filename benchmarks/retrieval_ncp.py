@@ -94,11 +94,13 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--json", type=Path)
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--index", type=Path, default=WORK / "ncp-index",
+                    help="index folder (built or updated from the ncp corpus with the working tree's code)")
     args = ap.parse_args()
     corpus, docs, questions = ncp_corpus()
     if args.limit:
         questions = questions[: args.limit]
-    settings = Settings(index_dir=WORK / "ncp-index")
+    settings = Settings(index_dir=args.index)
     report = build_index([corpus], settings.index_dir, settings)
     print(report.summary(), file=sys.stderr)
     index = LoadedIndex.open(settings.index_dir)

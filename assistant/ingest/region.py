@@ -47,6 +47,13 @@ _SAFE_SHORT = frozenset(("城阳", "李沧", "崂山", "黄岛", "即墨"))
 _NATIONAL_CUES = re.compile(r"中华人民共和国|全国人民代表大会|国务院|国家市场监督管理总局|国家[\u4e00-\u9fff]{1,8}(?:局|部|委员会)|"
                             r"(?:财政部|商务部|工业和信息化部|人力资源和社会保障部|农业农村部|交通运输部|国家卫生健康委)")
 
+# A news dateline names where the story was filed (新华社北京2月13日电), not whose rules it reports.
+_DATELINE = re.compile(r"(?:新华社|中新社|中新网|人民网|新华网|央视网|央广网|光明网|中国新闻网)[\u4e00-\u9fff]{2,8}"
+                       r"\d{1,2}月\d{1,2}日(?:电|讯)")
+# Addressed to every province (各省、自治区、直辖市人民政府，新疆生产建设兵团): a central body's document, whatever
+# region the addressee list happens to name.
+_NATIONAL_ADDRESSEES = re.compile(r"各省[、（(]\s*自治区、\s*直辖市")
+
 
 @lru_cache(maxsize=1)
 def _names() -> dict[str, str]:
@@ -142,6 +149,9 @@ def infer_region(title: str, issuer: str = "", head: str = "") -> str:
         return NATIONAL
     if re.fullmatch(r"[\u4e00-\u9fff《》（）()]{2,30}(?:法|条例|细则|办法|规定)(?:\(.*\))?", title.strip()) \
             and _NATIONAL_CUES.search(head[:300]):
+        return NATIONAL
+    head = _DATELINE.sub("", head)
+    if _NATIONAL_ADDRESSEES.search(head[:300]):
         return NATIONAL
     found = mentioned_regions(head[:200])
     if found:

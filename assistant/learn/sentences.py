@@ -60,6 +60,9 @@ FEATURES = (
     "pos_passage", "first_in_passage", "pos_doc", "doc_opening", "hit_inv_rank", "hit_score_rel",
     "top_doc", "doc_share", "log_len", "short", "long", "digits", "clause",
     "ask_word", "intent_cue", "section_cue",
+    # The passage's rank on each side of the hybrid search (0 when that side did not return it): the dense
+    # side's view of the passage costs nothing at answer time, unlike embedding every sentence.
+    "hit_dense_inv_rank", "hit_lexical_inv_rank",
 )
 
 
@@ -186,6 +189,8 @@ def features(index: LoadedIndex, question: str, cands: list[Candidate], hits: li
             1.0 if ask_words and any(w in text for w in ask_words) else 0.0,
             1.0 if cue is not None and cue.search(text) else 0.0,
             1.0 if section_cue is not None and section_cue.search(c.section) else 0.0,
+            1.0 / hit.dense_rank if hit.dense_rank else 0.0,
+            1.0 / hit.lexical_rank if hit.lexical_rank else 0.0,
         ])
     x = np.asarray(rows, dtype=float)
     names = FEATURES
@@ -202,8 +207,11 @@ class SentenceRanker:
     text model) whose raw score is mapped to a probability by a fitted logistic curve."""
 
     def __init__(self, spec: dict) -> None:
-        if list(spec["features"]) != list(FEATURES):
-            raise ValueError("sentence ranker was trained on other features; retrain it")
+        unknown = [f for f in spec["features"] if f not in FEATURES]
+        if unknown:
+            raise ValueError(f"sentence ranker was trained on features this code does not compute ({unknown}); retrain it")
+        # An artifact may use a subset of FEATURES (an older version): its columns, in its order.
+        self.columns = np.array([FEATURES.index(f) for f in spec["features"]], dtype=int)
         self.spec = spec
         self.version = spec.get("version", "")
         self.kind = spec.get("kind", "logistic")
@@ -220,6 +228,7 @@ class SentenceRanker:
             self.intercept = float(spec["intercept"])
 
     def raw(self, x: np.ndarray) -> np.ndarray:
+        x = x[:, self.columns]
         if self.kind == "lightgbm":
             return np.asarray(self.booster.predict(x, num_threads=1), dtype=float)
         return ((x - self.mean) / self.scale) @ self.coef + self.intercept

@@ -16,6 +16,18 @@ def test_infer_region_from_title_issuer_and_head():
     assert infer_region("关于做好复工复产的通知") == ""
 
 
+def test_a_news_dateline_and_a_national_addressee_list_are_not_the_documents_region():
+    # Where the story was filed is not whose rules it reports; the city the story names still counts.
+    assert infer_region("医用物资够不够？", head="新华社北京2月13日电 题：医用物资够不够？新华社记者陈炜伟") == ""
+    assert infer_region("医保参保缴费期", head="新华社兰州2月8日电（记者李杰）甘肃省医疗保障局、甘肃省财政厅联合下发通知") \
+        == "甘肃省"
+    # Addressed to every province: a central body's document, though the list names 新疆.
+    assert infer_region("关于阶段性减免企业社会保险费的通知",
+                        head="各省、自治区、直辖市人民政府，新疆生产建设兵团：为纾解企业困难") == "全国"
+    assert infer_region("通知", head="各省（自治区、直辖市）财政厅（局），新疆生产建设兵团财政局：") == "全国"
+    assert infer_region("关于做好复工的通知", head="各市、县（区）人民政府：浙江省人民政府办公厅") == "浙江省"
+
+
 def test_metadata_carries_the_inferred_region():
     meta = infer_metadata("重庆市产品质量条例\n\n第一条 为了加强产品质量监督管理……")
     assert meta["region"] == "重庆市"
