@@ -28,7 +28,7 @@ THRESHOLDS = {
     # colloquial in-scope questions): docs/benchmarks.md, "Knowing what it does not know", dense features.
     "refusal_precision": 0.85,
     "refusal_recall": 0.96,
-    "multi_turn_coverage": 0.78,  # issue 9: follow-ups keep their subject
+    "multi_turn_coverage": 0.83,  # measured 0.860: follow-ups keep their subject and their region
     "kind_accuracy": 0.95,
 }
 
