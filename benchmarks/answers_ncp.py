@@ -77,11 +77,12 @@ def work(index_dir: Path, questions: list[dict]) -> list[dict]:
     return rows
 
 
-def run_worker(code_dir: Path | None, index_dir: Path, questions: list[dict]) -> list[dict]:
-    """Answer in a subprocess whose `assistant` package comes from code_dir (None: the working tree)."""
+def run_worker(code_dir: Path | None, index_dir: Path, questions: list, script: str = __file__):
+    """`script --worker index_dir` (this file's worker by default) in a subprocess whose `assistant` package
+    comes from code_dir (None: the working tree), the questions on stdin, its JSON result back."""
     env = dict(os.environ, HF_HUB_OFFLINE="1")
     env["PYTHONPATH"] = os.pathsep.join(([str(code_dir)] if code_dir else []) + [str(ROOT)])
-    proc = subprocess.run([sys.executable, __file__, "--worker", str(index_dir)], input=json.dumps(questions),
+    proc = subprocess.run([sys.executable, script, "--worker", str(index_dir)], input=json.dumps(questions),
                           capture_output=True, text=True, env=env, cwd=code_dir or ROOT)
     if proc.returncode != 0:
         sys.exit(proc.stderr[-3000:])

@@ -22,9 +22,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
 import re
-import subprocess
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -32,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.append(str(ROOT))  # after PYTHONPATH: a worker runs the `assistant` of its code tree
 
-from benchmarks.answers_ncp import answer_body, extract, squash  # noqa: E402
+from benchmarks.answers_ncp import answer_body, extract, run_worker, squash  # noqa: E402
 from benchmarks.common import WORK, ncp_corpus  # noqa: E402
 
 ASKS = re.compile(r"吗|呢|如何|怎么|怎样|哪|什么|多少|几|是否|能否|有没有|何")
@@ -95,17 +93,6 @@ def measure(ncp_index: Path, items: list[dict]) -> dict:
             "figures": {k: {m: round(v / n, 3) for m, v in f.items()} for k, f in figures.items()}, "rows": rows}
 
 
-def run_worker(code_dir: Path | None, index: Path, items: list[dict]) -> dict:
-    """measure() in a subprocess whose `assistant` package comes from code_dir (None: the working tree)."""
-    env = dict(os.environ, HF_HUB_OFFLINE="1")
-    env["PYTHONPATH"] = os.pathsep.join(([str(code_dir)] if code_dir else []) + [str(ROOT)])
-    proc = subprocess.run([sys.executable, __file__, "--worker", str(index)], input=json.dumps(items),
-                          capture_output=True, text=True, env=env, cwd=code_dir or ROOT)
-    if proc.returncode != 0:
-        sys.exit(proc.stderr[-3000:])
-    return json.loads(proc.stdout)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--ncp-index", type=Path, default=WORK / "ncp-index")
@@ -118,8 +105,8 @@ def main() -> None:
         return
     _, _, questions = ncp_corpus()
     items = dialogues(questions)
-    results = {f"before ({args.baseline_rev})": run_worker(extract(args.baseline_rev), args.ncp_index, items),
-               "after (working tree)": run_worker(None, args.ncp_index, items)}
+    results = {f"before ({args.baseline_rev})": run_worker(extract(args.baseline_rev), args.ncp_index, items, __file__),
+               "after (working tree)": run_worker(None, args.ncp_index, items, __file__)}
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"{len(items)} dialogues from real ncp questions")
