@@ -64,9 +64,8 @@ SUPPORT_FLOOR = 0.4  # a supporting point scores at least this share of the lead
 # paragraph, and the enumeration's following items, from the document text (so it may run past the
 # chunk's end) up to SET_EXTENT characters. SET_TRIGGER: 0 off, 1 the question asks for a set, 2 the lead
 # opens an enumeration, 3 either. Tuned on the ncp training split (docs/benchmarks.md).
-SET_EXTENT = 300
+SET_EXTENT = 220
 SET_TRIGGER = 3
-SET_ALONE = 0  # 1: a lead widened to its set stands alone (no supporting points)
 # Questions that ask why a document exists or on what basis (then its purpose clause may lead).
 ASKS_PURPOSE = re.compile(r"目的|为什么|为何|宗旨|依据|根据什么|出台背景")
 ASKS_ANNEX = re.compile(r"附件|附表|表格|名单|名录|清单|一览")
@@ -309,16 +308,13 @@ class OfflineComposer:
         lead = self._authority(lead, ranked)
         lead = self._complete_list(question, lead)
         extent = self._set_extent(question, lead)
-        widened = extent is not lead
-        lead = extent if widened else self._finish_thought(lead)
+        lead = extent if extent is not lead else self._finish_thought(lead)
         n = citations.cite(lead.doc_id, lead.start, lead.end)
         lines = [f"{lead.text}[{n}]"]
         said = lead.text
         chosen = [lead]
         asked = [k for k, p in Q_FACETS.items() if p.search(question) and k in S_FACETS]
         limit = 1 if brief else MAX_SUPPORT
-        if widened and SET_ALONE:
-            limit = 0
         floor = max(0.5 * self.ranker.threshold, SUPPORT_FLOOR * lead.score)
         for s in ranked:
             if len(chosen) > limit or s.score < floor:
