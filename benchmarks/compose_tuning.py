@@ -72,7 +72,7 @@ def main() -> None:
     rankers = [(str(p), SentenceRanker(json.loads(p.read_text(encoding="utf-8")))) for p in args.ranker] \
         or [("shipped", load_ranker())]
     shipped = {name: getattr(compose, name) for name in ("HAND_WEIGHT", "EXTEND_BELOW", "SUPPORT_FLOOR", "LEAD_MAX",
-                                                          "ANSWER_BUDGET", "MAX_SUPPORT")}
+                                                          "ANSWER_BUDGET", "MAX_SUPPORT", "SET_EXTENT", "SET_TRIGGER")}
     configs = [{}] + [dict((kv.split("=")[0], float(kv.split("=")[1])) for kv in s.split(",")) for s in args.set]
     results = []
     for rname, ranker in rankers:

@@ -94,3 +94,57 @@ def test_a_follow_up_without_a_subject_keeps_the_conversations(engine):
     assert review.citations and "区长质量奖" in review.citations[0].title
     other = engine.ask("那青岛优品呢？", history=[("区长质量奖申报条件是什么", first)])
     assert "青岛优品" in other.resolved_question and "区长质量奖" not in other.resolved_question
+
+
+def _line_at(index, title_part: str, starts: str):
+    """(doc_id, start, end) of the document line of the shipped corpus that starts with `starts`."""
+    for doc_id, rec in index.docs.items():
+        if title_part in rec.meta.title:
+            for s, e in rec.lines:
+                if rec.text[s:e].strip().startswith(starts):
+                    return doc_id, s, e
+    raise AssertionError(f"no line {starts} in {title_part}")
+
+
+def test_a_set_question_quotes_the_whole_enumeration_cited_within_the_cap(engine):
+    from assistant.answer import compose
+    from assistant.answer.citations import CitationList
+
+    index = engine.index
+    composer = compose.OfflineComposer(index, "区市场监管局")
+    doc_id, s, e = _line_at(index, "一站式", "第九条")
+    rec = index.docs[doc_id]
+    lead = compose.Sentence(doc_id, s, e, rec.text[s:e], 1, rec.section_for(s, e), 1.0)
+    wide = composer._set_extent("一站式平台推出了哪些国际NQI合作互认举措？", lead)
+    quoted = rec.text[wide.start:wide.end]
+    # The lead-in's items follow, whole items only, never past the cap.
+    assert wide.start == s and wide.end > e and "（一）" in quoted and "（二）" in quoted
+    assert len(quoted) <= compose.SET_EXTENT and quoted.rstrip()[-1] in "。；"
+    # Cited as quoted: the citation's span is the quoted span, named by its article.
+    citations = CitationList(index)
+    lines = composer._short_answer("一站式平台推出了哪些国际NQI合作互认举措？", [lead], {}, {}, citations, brief=False)
+    first = citations.items[0]
+    assert first.start == s and first.end >= wide.end and "第九条" in first.section
+    assert lines[0] == composer._strip_marker(rec.text[first.start:first.end]) + "[1]"
+    # A tighter cap quotes fewer items and still ends on a whole item.
+    old = compose.SET_EXTENT
+    try:
+        compose.SET_EXTENT = 80
+        short = composer._set_extent("一站式平台推出了哪些国际NQI合作互认举措？", lead)
+        assert short.end - short.start <= 80 and short.end < wide.end
+    finally:
+        compose.SET_EXTENT = old
+
+
+def test_a_one_fact_question_keeps_its_lead_short(engine):
+    from assistant.answer import compose
+
+    index = engine.index
+    composer = compose.OfflineComposer(index, "区市场监管局")
+    doc_id, s, _ = _line_at(index, "区长质量奖管理办法", "第四条")
+    rec = index.docs[doc_id]
+    end = s + rec.text[s:].index("。") + 1  # 第四条 区长质量奖每两年评选一次，在偶数年度组织开展。
+    lead = compose.Sentence(doc_id, s, end, rec.text[s:end], 1, rec.section_for(s, end), 1.0)
+    assert composer._set_extent("区长质量奖多久评一次？", lead) is lead
+    a = engine.ask("区长质量奖多久评一次？")
+    assert a.found and len(first_line(a)) <= 160
