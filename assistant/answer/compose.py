@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ..ingest.chunking import ARTICLE_RANK
 from ..ingest.injection import find_injections, is_injection
 from ..ingest.metadata import display_title
-from ..learn.sentences import (Q_FACETS, S_FACETS, SentenceRanker, candidates, features, is_heading_only,
+from ..learn.sentences import (LIST_ITEM, Q_FACETS, S_FACETS, SentenceRanker, candidates, features, is_heading_only,
                                is_purpose_clause, is_question_line, load_ranker)
 from ..models import Answer, Hit
 from ..store import LoadedIndex
@@ -34,7 +34,6 @@ OLD_CUES = re.compile(r"旧|原来|以前|之前的|废止|修订前|老办法|2
 NOT_FOUND = "未在现行政策中找到"
 _COLLOQUIAL = re.compile(r"[了吗呢吧么啥咋]|个$|^[能可要想会]")
 _FUNCTION_POS = ("c", "d", "p", "u", "r", "m", "q", "y", "e", "o", "t", "f", "z")  # conjunctions, adverbs …
-_ITEM = re.compile(r"^[（(]?[一二三四五六七八九十\d]{1,3}[)）.．、]")
 MAX_POINTS = 4
 MAX_PARTS = 4
 INTENT_TITLES = {"eligibility": "申报条件", "materials": "所需材料", "steps": "办理流程", "deadline": "时间要求",
@@ -430,11 +429,11 @@ class OfflineComposer:
         list only when the question asks for the list."""
         rec = self.index.docs[lead.doc_id]
         text = rec.text[lead.start:lead.end].rstrip()
-        if _ITEM.match(text) and not Q_FACETS["list"].search(question):
+        if LIST_ITEM.match(text) and not Q_FACETS["list"].search(question):
             # One item of a short list reads best with its lead-in and its siblings (（一）…50万元；（二）…).
             wide = self._widen(lead, paragraph=False)
             return wide if len(wide.text) <= 2 * LEAD_MAX else lead
-        if not (text.endswith(("：", ":")) or (_ITEM.match(text) and Q_FACETS["list"].search(question))):
+        if not (text.endswith(("：", ":")) or (LIST_ITEM.match(text) and Q_FACETS["list"].search(question))):
             return lead
         wide = self._widen(lead, paragraph=False)
         if wide is lead and text.endswith(("：", ":")):
@@ -593,12 +592,12 @@ class OfflineComposer:
         if not paragraph:
             # Only the list: from the lead-in (or the sentence) to the end of the items after it.
             line_text = rec.text[lines[i][0]:lines[i][1]].rstrip()
-            if not (line_text.endswith(("：", ":")) or _ITEM.match(line_text)):
+            if not (line_text.endswith(("：", ":")) or LIST_ITEM.match(line_text)):
                 return sentence
         first = last = i
-        if _ITEM.match(rec.text[lines[i][0]:lines[i][1]]):
+        if LIST_ITEM.match(rec.text[lines[i][0]:lines[i][1]]):
             lead = i - 1
-            while lead >= 0 and _ITEM.match(rec.text[lines[lead][0]:lines[lead][1]]):
+            while lead >= 0 and LIST_ITEM.match(rec.text[lines[lead][0]:lines[lead][1]]):
                 lead -= 1
             if lead >= 0 and rec.text[lines[lead][0]:lines[lead][1]].rstrip().endswith(("：", ":")) \
                     and lines[i][1] - lines[lead][0] <= limit * 3:
@@ -606,7 +605,7 @@ class OfflineComposer:
         if rec.text[lines[first][0]:lines[first][1]].rstrip().endswith(("：", ":")):
             last = max(last, first)
             for k in range(first + 1, len(lines)):
-                if not _ITEM.match(rec.text[lines[k][0]:lines[k][1]]) or lines[k][1] - lines[first][0] > limit * 3:
+                if not LIST_ITEM.match(rec.text[lines[k][0]:lines[k][1]]) or lines[k][1] - lines[first][0] > limit * 3:
                     break
                 last = k
         s, end = lines[first][0], lines[last][1]

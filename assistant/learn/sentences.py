@@ -18,6 +18,7 @@ from typing import Callable
 import numpy as np
 
 from ..answer.intent import INTENT_WORDS, SECTION_CUES, SENTENCE_CUES, detect_intent
+from ..ingest.chunking import ANSWER_LINE, QUESTION_LINE  # the FAQ lines the chunker pairs
 from ..models import Hit
 from ..store import LoadedIndex
 from ..text import split_sentences
@@ -34,11 +35,9 @@ _PHONE = re.compile(r"\d{3,4}[-－—]\d{7,8}|1[3-9]\d{9}|\d{7,8}|热线|电话"
 _PLACE = re.compile(r"[路街道巷]\d+号|\d+室|地址|大厅|窗口|网站|网址|平台|APP|app|小程序|公众号|www\.|http")
 _CONDITION = re.compile(r"符合|具备|具有|满足|应当|须|不得|条件|对象|适用于|范围")
 _ACTION = re.compile(r"给予|予以|免征|减免|减半|补贴|补助|奖励|延长|延期|缓缴|免收|降低|支持|提供|实行|暂停|开通|办理")
-_ITEM = re.compile(r"^[（(]?[一二三四五六七八九十\d]{1,3}[)）.．、]")
+LIST_ITEM = re.compile(r"^[（(]?[一二三四五六七八九十\d]{1,3}[)）.．、]")
 _PURPOSE = re.compile(r"^(?:为了|为进一步|为切实|为做好|为全面|为深入|为有效|为加快|为规范|为加强|为贯彻|为落实|为)"
                       r".{0,160}(?:制定本|特制定|制定如下|现就|结合.{0,12}实际|通知如下|措施如下|意见如下)|^根据.{0,80}制定本")
-_QUESTION_LINE = re.compile(r"^(?:[一二三四五六七八九十\d]{1,3}[、.．]\s*)?(?:问|Q|q)\s*[：:]")
-_ANSWER_LINE = re.compile(r"^\s*(?:答|A|a)\s*[：:]")
 _CLAUSE = re.compile(r"[^；;，,]*(?:[；;，,]|$)")
 
 # What a question asks for, by the kind of fact that answers it.
@@ -51,7 +50,7 @@ Q_FACETS: dict[str, re.Pattern] = {
     "action": re.compile(r"如何|怎么|怎样|什么政策|政策|措施|支持|优惠|举措|征税|办法"),
 }
 S_FACETS: dict[str, re.Pattern] = {"money": _MONEY, "date": _DATE, "phone": _PHONE, "place": _PLACE,
-                                   "list": _ITEM, "action": _ACTION}
+                                   "list": LIST_ITEM, "action": _ACTION}
 
 FEATURES = (
     "cov", "cov_ctx", "cov_rel", "bigram_recall", "bigram_prec", "bigram_rel", "section_cov",
@@ -129,7 +128,7 @@ def is_purpose_clause(text: str) -> bool:
 
 
 def is_question_line(text: str) -> bool:
-    return bool(_QUESTION_LINE.match(text.strip()))
+    return bool(QUESTION_LINE.match(text.strip()))
 
 
 def features(index: LoadedIndex, question: str, cands: list[Candidate], hits: list[Hit],
@@ -169,9 +168,9 @@ def features(index: LoadedIndex, question: str, cands: list[Candidate], hits: li
             1.0 if _CONDITION.search(text) else 0.0,
             1.0 if is_purpose_clause(text) else 0.0,
             1.0 if is_question_line(text) else 0.0,
-            1.0 if _ANSWER_LINE.match(text) else 0.0,
+            1.0 if ANSWER_LINE.match(text) else 0.0,
             1.0 if is_heading_only(text) else 0.0,
-            1.0 if _ITEM.match(text) else 0.0,
+            1.0 if LIST_ITEM.match(text) else 0.0,
             1.0 if text.endswith(("：", ":")) else 0.0,
             c.index_in_passage / max(1, c.passage_sentences - 1),
             1.0 if c.index_in_passage == 0 else 0.0,
