@@ -33,9 +33,8 @@ from assistant.answer.compose import OfflineComposer  # noqa: E402
 from assistant.answer.intent import detect_intent  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from assistant.tokenize import normalize_query  # noqa: E402
-from training.corpora import (ROOT, gd_folder, gd_questions, golden_items, in_validation, hybrid_index,  # noqa: E402
-                              lexical_index, ncp_folder, query_text, searcher, shipped_folder, statute_questions,
-                              statutes_folder, training_embeddings)
+from training.corpora import (ROOT, gd_questions, golden_items, in_validation, query_text, real_corpora, searcher,  # noqa: E402
+                              statute_questions)
 
 OTHER_CITIES = ("深圳市", "北京市", "广州市", "成都市", "杭州市")
 
@@ -83,15 +82,10 @@ def main() -> int:
     baseline = with_models(*args.baseline_models) if args.baseline_models else None
     settings = Settings()
     t0 = time.perf_counter()
-    emb = training_embeddings() if args.dense else None
-    open_ = (lambda folders: searcher(hybrid_index(folders, emb), emb)) if args.dense else (  # noqa: E731
-        lambda folders: searcher(lexical_index(folders)))
-    shipped = open_([shipped_folder()])
-    ncp_dir, ncp_qs = ncp_folder()
-    ncp = open_([ncp_dir])
-    statutes = open_([statutes_folder()])
-    gd_dir, gd_records = gd_folder()
-    gd = open_([gd_dir])
+    c = real_corpora(args.dense)
+    emb = c.embeddings
+    shipped, ncp, statutes, gd = (searcher(i, emb) for i in (c.shipped, c.ncp, c.statutes, c.gd))
+    ncp_qs, gd_records = c.ncp_questions, c.gd_records
     requests = yaml.safe_load((ROOT / "training" / "data" / "requests.yaml").read_text(encoding="utf-8"))
     golden = golden_items()
     val = lambda items, key: [x for x in items if in_validation(key(x))][: args.limit]  # noqa: E731

@@ -14,6 +14,7 @@ import json
 import os
 import random
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,6 +161,29 @@ def query_text(question: str, settings: Settings | None = None) -> str:
 
 
 # --- corpora -------------------------------------------------------------------------------------
+
+@dataclass
+class RealCorpora:
+    """The four corpora the learned decisions are trained and measured on, indexed, with what came with them."""
+
+    shipped: LoadedIndex
+    ncp: LoadedIndex
+    ncp_questions: list[dict]
+    statutes: LoadedIndex
+    gd: LoadedIndex
+    gd_records: list[dict]
+    embeddings: object = None  # the model behind the dense side; None for lexical-only indexes
+
+
+def real_corpora(dense: bool = False) -> RealCorpora:
+    """Shipped, ncp, statutes and Guangdong, indexed as served (hybrid, `dense`) or lexically in memory."""
+    emb = training_embeddings() if dense else None
+    build = (lambda folders: hybrid_index(folders, emb)) if dense else lexical_index  # noqa: E731
+    ncp_dir, ncp_qs = ncp_folder()
+    gd_dir, gd_records = gd_folder()
+    return RealCorpora(shipped=build([shipped_folder()]), ncp=build([ncp_dir]), ncp_questions=ncp_qs,
+                       statutes=build([statutes_folder()]), gd=build([gd_dir]), gd_records=gd_records, embeddings=emb)
+
 
 def shipped_folder() -> Path:
     return ROOT / "corpus"

@@ -30,9 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from training.corpora import (ROOT, WORK, absent_object_questions, gd_folder, gd_questions, golden_items, in_validation,  # noqa: E402
-                              hybrid_index, lexical_index, ncp_folder, query_text, searcher, shipped_folder,
-                              statute_questions, statutes_folder, training_embeddings)
+from training.corpora import (ROOT, WORK, absent_object_questions, gd_questions, golden_items, in_validation,  # noqa: E402
+                              query_text, real_corpora, searcher, statute_questions)
 from assistant.answer.intent import detect_intent  # noqa: E402
 from assistant.answer.spelling import correct  # noqa: E402
 from assistant.learn.answerability import LEXICAL_MODEL_PATH, MODEL_PATH  # noqa: E402
@@ -69,14 +68,9 @@ def rows_for(name: str, index, questions: list[dict], corpus: str, label_of, emb
 
 def assemble(dense: bool = False, spelled: bool = False) -> list[dict]:
     t = time.perf_counter()
-    emb = training_embeddings() if dense else None
-    build = (lambda folders: hybrid_index(folders, emb)) if dense else lexical_index  # noqa: E731
-    shipped = build([shipped_folder()])
-    ncp_dir, ncp_qs = ncp_folder()
-    ncp = build([ncp_dir])
-    statutes = build([statutes_folder()])
-    gd_dir, gd_records = gd_folder()
-    gd = build([gd_dir])
+    c = real_corpora(dense)
+    shipped, ncp, statutes, gd, emb = c.shipped, c.ncp, c.statutes, c.gd, c.embeddings
+    ncp_qs, gd_records = c.ncp_questions, c.gd_records
     print(f"indexes built in {time.perf_counter() - t:.0f}s", flush=True)
     ncp_by_source = {rec.meta.source.rsplit("/", 1)[-1].removesuffix(".txt"): d for d, rec in ncp.docs.items()}
     ncp_qs = [dict(q, key=q["docid"], gold_doc=ncp_by_source.get(q["docid"])) for q in ncp_qs]
