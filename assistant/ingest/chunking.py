@@ -95,15 +95,14 @@ def parse_outline(doc: ParsedDocument) -> tuple[Node, list[tuple[int, int]]]:
     lines: list[tuple[int, int]] = []
     offset = 0
     raw_lines = text.split("\n")
-    heads_articles = _section_headings(raw_lines, explicit)
-    for n, raw in enumerate(raw_lines):
+    ranks = _line_ranks(raw_lines, explicit)
+    for raw, rank in zip(raw_lines, ranks):
         start, end = offset, offset + len(raw)
         offset = end + 1
         lines.append((start, end))
         line = raw.strip()
         if not line:
             continue
-        rank = SECTION_RANK if n in heads_articles else heading_rank(line, explicit.get(start))
         is_question = bool(QUESTION_LINE.match(line))
         if rank is None and is_question:
             rank = QUESTION_RANK
@@ -127,25 +126,24 @@ SECTION_RANK = 3
 _TITLE_LIKE = re.compile(r"^[一二三四五六七八九十]+、[^。；;，,：:]{1,28}$")
 
 
-def _section_headings(raw_lines: list[str], explicit: dict[int, int]) -> set[int]:
-    """Line numbers of 一、 headings that head articles (一、支持企业扩容增量 then 第一条 …): a policy's parts
-    numbered like list items. They rank as sections above their articles; otherwise the next 二、 would nest
-    under the article before it. A list item inside an article (三、生产者应当…；) is a sentence, not a title,
-    and keeps its list rank."""
-    out: set[int] = set()
-    pending: int | None = None
+def _line_ranks(raw_lines: list[str], explicit: dict[int, int]) -> list[int | None]:
+    """The heading rank of every line (None for body text). 一、 headings that head articles (一、支持企业扩容增量
+    then 第一条 …), a policy's parts numbered like list items, rank as sections above their articles; otherwise
+    the next 二、 would nest under the article before it. A list item inside an article (三、生产者应当…；) is a
+    sentence, not a title, and keeps its list rank."""
+    ranks: list[int | None] = []
+    pending: int | None = None  # the last 一、 title line, until the next heading shows what it heads
     offset = 0
     for n, raw in enumerate(raw_lines):
         start, offset = offset, offset + len(raw) + 1
         line = raw.strip()
-        if not line:
-            continue
-        rank = heading_rank(line, explicit.get(start))
+        rank = heading_rank(line, explicit.get(start)) if line else None
+        ranks.append(rank)
         if rank == ARTICLE_RANK and pending is not None:
-            out.add(pending)
+            ranks[pending] = SECTION_RANK
         if rank is not None:
             pending = n if rank == 5 and _TITLE_LIKE.match(line) else None
-    return out
+    return ranks
 
 
 def outline_entries(root: Node) -> list[OutlineEntry]:
