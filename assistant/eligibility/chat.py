@@ -60,18 +60,26 @@ def parse_facts(text: str, today: dt.date | None = None) -> tuple[dict, list[str
     if m:
         year = _year(m.group(1), today)
         if year:
+            # A year or month names a range of days: keep both ends, so an age condition they disagree on
+            # asks for the exact date instead of being decided on a guessed day.
+            first = None
             if m.group(3):
                 day = dt.date(year, int(m.group(2)), int(m.group(3)))
                 how = day.isoformat()
             elif m.group(2):
                 month = int(m.group(2))
+                first = dt.date(year, month, 1)
                 day = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1))
-                how = f"{year}年{month}月（按该月最后一天计）"
+                how = f"{year}年{month}月（具体日期未提供）"
             else:
-                day = dt.date(year, 12, 31)
-                how = f"{year}年（按{year}年12月31日计）"
+                first, day = dt.date(year, 1, 1), dt.date(year, 12, 31)
+                how = f"{year}年（具体日期未提供）"
+            if first is not None and first <= today < day:
+                day = today  # registered this year or month: not after today
             if day <= today:
                 facts["registered_on"] = day.isoformat()
+                if first is not None:
+                    facts["registered_on_earliest"] = first.isoformat()
                 said.append(f"登记注册时间：{how}")
     else:
         m = re.search(r"(?:注册|成立)(?:了|满)?(\d{1,2})年", text)
@@ -174,12 +182,19 @@ def named_programmes(programmes: list[Programme], text: str) -> list[Programme]:
     return found[:2]
 
 
+def _merge_facts(earlier: dict, later: dict) -> dict:
+    merged = {**earlier, **later}
+    if "registered_on" in later and "registered_on_earliest" not in later:
+        merged.pop("registered_on_earliest", None)  # an exact date now replaces an earlier 2019年成立
+    return merged
+
+
 def _history_facts(history: list[tuple[str, Answer]], today: dt.date) -> tuple[dict, list[str]]:
     facts: dict = {}
     said: list[str] = []
     for question, _ in history:
         f, s = parse_facts(question, today)
-        facts.update(f)
+        facts = _merge_facts(facts, f)
         said.extend(s)
     return facts, said
 
@@ -214,7 +229,7 @@ def _eligibility_answer(index, question: str, history: list[tuple[str, Answer]],
     if not chosen:
         return None
     earlier, earlier_said = _history_facts(history, today)
-    merged = {**earlier, **facts}
+    merged = _merge_facts(earlier, facts)
     try:
         profile = parse_profile(merged)
     except ProfileError:

@@ -30,6 +30,27 @@ def add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
+def _age_met(op: str, years: int, day: dt.date, as_of: dt.date) -> bool:
+    anniversary = add_years(day, years)
+    return anniversary <= as_of if op == "years_since_at_least" else as_of <= anniversary
+
+
+def _registration_age(op: str, years: int, latest: dt.date, earliest: dt.date | None,
+                      as_of: dt.date) -> tuple[str, str, str]:
+    """An age condition (满N年 / 不超过N年) on a date known exactly or only as a range (2019年成立)."""
+    ok = _age_met(op, years, latest, as_of)
+    if earliest is not None and earliest != latest and _age_met(op, years, earliest, as_of) != ok:
+        # The two ends of the range disagree: the day itself decides, so ask for it instead of guessing.
+        cut = add_years(as_of, -years)
+        judged = f"{earliest.isoformat()} 至 {latest.isoformat()}"
+        return "unknown", judged, f"需具体登记日期：{cut.isoformat()}{'及以前' if op == 'years_since_at_least' else '及以后'}登记的才满足"
+    judged = latest.isoformat() if earliest is None else f"{earliest.isoformat()} 至 {latest.isoformat()}"
+    if op == "years_since_at_least":
+        due = add_years(latest, years)
+        return ("met" if ok else "unmet"), judged, f"{'已' if ok else '未'}满{years}年（{due.isoformat()}满）"
+    return ("met" if ok else "unmet"), judged, f"成立{'未' if ok else '已'}超过{years}年"
+
+
 def _norm_cert(code: str) -> str:
     return re.sub(r"[\s:：\-_/]", "", code.upper()).split("20")[0] if code else ""
 
@@ -60,14 +81,8 @@ def evaluate(rule: Rule, profile: Profile, as_of: dt.date) -> tuple[str, Any, st
         return "unknown", None, "未提供"
     op, target = rule.operator, rule.value
     window = rule.window or {}
-    if op == "years_since_at_least":
-        due = add_years(value, int(target))
-        ok = due <= as_of
-        return ("met" if ok else "unmet"), value.isoformat(), f"{'已' if ok else '未'}满{target}年（{due.isoformat()}满）"
-    if op == "years_since_at_most":
-        until = add_years(value, int(target))
-        ok = as_of <= until
-        return ("met" if ok else "unmet"), value.isoformat(), f"成立{'未' if ok else '已'}超过{target}年"
+    if op in ("years_since_at_least", "years_since_at_most"):
+        return _registration_age(op, int(target), value, getattr(profile, f"{rule.field}_earliest", None), as_of)
     if op == ">=":
         ok = float(value) >= float(target)
         return ("met" if ok else "unmet"), value, f"{value:g}{rule.unit} {'≥' if ok else '<'} {target:g}{rule.unit}" \
@@ -170,7 +185,8 @@ def check_programme(prog: Programme, profile: Profile, as_of: dt.date, docs: dic
             plain.append((rule, status))
         if status == "unknown" and rule.kind in ("required", "exclusion"):
             for f in [rule.field, *(rule.applies_if or {})]:
-                if f and getattr(profile, f, None) is None and f not in need:
+                vague = f == rule.field and getattr(profile, f"{f}_earliest", None) is not None  # 2019年成立
+                if f and (getattr(profile, f, None) is None or vague) and f not in need:
                     need.append(f)
         conditions.append({
             "text": rule.text, "kind": rule.kind, "field": rule.field, "operator": rule.operator, "value": rule.value,

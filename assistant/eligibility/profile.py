@@ -65,6 +65,9 @@ class Profile(BaseModel):
     name: str | None = Field(None, max_length=200)
     region: str | None = Field(None, max_length=100)
     registered_on: dt.date | None = None
+    # Earliest possible registration date when only the year or month is known (registered_on is then the
+    # latest): an age condition both ends agree on is decided, one they disagree on asks for the exact date.
+    registered_on_earliest: dt.date | None = None
     independent_legal_person: bool | None = None
     business_type: Literal["product", "service"] | None = None
     annual_sales_wan: float | None = Field(None, ge=0)
@@ -87,7 +90,7 @@ class Profile(BaseModel):
     education: Literal["高中", "大专", "本科", "硕士", "博士"] | None = None
     professional_title: Literal["无", "初级", "中级", "副高级", "高级"] | None = None
 
-    @field_validator("registered_on")
+    @field_validator("registered_on", "registered_on_earliest")
     @classmethod
     def _not_future(cls, v: dt.date | None) -> dt.date | None:
         if v is not None and v > dt.date.today():
@@ -110,6 +113,13 @@ class Profile(BaseModel):
     def _awards_not_future(self) -> "Profile":
         if self.awards and any(a.year > dt.date.today().year for a in self.awards):
             raise ValueError("future_award")
+        return self
+
+    @model_validator(mode="after")
+    def _registration_range(self) -> "Profile":
+        if self.registered_on_earliest is not None and (
+                self.registered_on is None or self.registered_on_earliest > self.registered_on):
+            raise ValueError("registration_range")
         return self
 
     def known(self) -> dict:
@@ -152,6 +162,8 @@ def _message(err: dict) -> str:
             return "日期不能晚于今天"
         if "future_award" in text:
             return "获奖年份不能晚于今年"
+        if "registration_range" in text:
+            return "最早可能的登记日期应不晚于登记注册日期（registered_on）"
     if kind == "literal_error" and ctx.get("expected"):
         return f"取值应为 {ctx['expected']}"
     return _MESSAGES.get(kind, err.get("msg", "格式不正确"))
@@ -171,8 +183,11 @@ def validation_errors(exc: ValidationError) -> list[dict]:
     out = []
     for err in exc.errors():
         loc = tuple(err.get("loc", ()))
-        if err.get("type") == "value_error" and "future_award" in str((err.get("ctx") or {}).get("error", "")):
+        problem = str((err.get("ctx") or {}).get("error", "")) if err.get("type") == "value_error" else ""
+        if "future_award" in problem:
             loc = ("awards",)
+        elif "registration_range" in problem:
+            loc = ("registered_on_earliest",)
         out.append({"field": _field_name(loc), "path": [str(p) for p in loc], "message": _message(err)})
     return out
 

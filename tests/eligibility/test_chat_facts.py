@@ -13,8 +13,8 @@ TODAY = dt.date(2026, 11, 24)
 
 @pytest.mark.parametrize("question, expected", [
     ("我们2017年在城阳注册，去年销售额1500万，有注册商标，能报青岛优品吗？",
-     {"registered_on": "2017-12-31", "region": "青岛市城阳区", "annual_sales_wan": 1500.0, "registered_trademark": True}),
-    ("2019年3月成立，营收2.5亿，通过了ISO9001", {"registered_on": "2019-03-31", "annual_sales_wan": 25000.0,
+     {"registered_on": "2017-12-31", "registered_on_earliest": "2017-01-01", "region": "青岛市城阳区", "annual_sales_wan": 1500.0, "registered_trademark": True}),
+    ("2019年3月成立，营收2.5亿，通过了ISO9001", {"registered_on": "2019-03-31", "registered_on_earliest": "2019-03-01", "annual_sales_wan": 25000.0,
                                             "certifications": ["ISO9001"]}),
     ("我们产品还没有注册商标，可以报青岛优品吗", {"registered_trademark": False}),
     ("商标还没注册", {"registered_trademark": False}),
@@ -28,9 +28,23 @@ TODAY = dt.date(2026, 11, 24)
 def test_parse_facts(question, expected):
     facts, said = parse_facts(question, TODAY)
     assert facts == expected
-    assert len(said) >= len(expected)  # each understood fact is said back to the user
+    # each understood fact is said back to the user (a date range is one fact)
+    assert len(said) >= len(expected.keys() - {"registered_on_earliest"})
 
 
 def test_future_registration_is_not_taken():
     facts, _ = parse_facts("我们2030年注册", TODAY)
     assert "registered_on" not in facts
+
+
+def test_registration_this_year_is_not_after_today():
+    facts, said = parse_facts("我们今年成立的", TODAY)
+    assert facts == {"registered_on": "2026-11-24", "registered_on_earliest": "2026-01-01"}
+    assert "具体日期未提供" in said[0]
+
+
+def test_exact_date_in_a_later_turn_replaces_the_year():
+    from assistant.eligibility.chat import _merge_facts
+    earlier, _ = parse_facts("我们2024年成立", TODAY)
+    later, _ = parse_facts("准确说是2024年3月5日成立的", TODAY)
+    assert _merge_facts(earlier, later) == {"registered_on": "2024-03-05"}

@@ -67,6 +67,38 @@ def test_registration_window_edges(shipped_docs):
     assert _condition(on_the_day, "registered_on")["status"] == "met" and on_the_day["verdict"] == "eligible"
 
 
+def test_registration_year_only_asks_for_the_day_when_it_decides(shipped_docs):
+    # 青岛优品 asks for 满2年 on 2026-11-24: a 2024 registration meets it only before 2024-11-25.
+    year_2024 = {**GOOD, "registered_on": "2024-12-31", "registered_on_earliest": "2024-01-01"}
+    prog = _program(run_check(shipped_docs, year_2024, "2026-11-24", "青岛优品"), "青岛优品")
+    reg = _condition(prog, "registered_on")
+    assert reg["status"] == "unknown" and prog["verdict"] == "need_info"
+    assert "2024-11-24及以前" in reg["note"]
+    assert "registered_on" in [f["field"] for f in prog["need_fields"]]
+    # a range both ends of which are old enough is decided
+    year_2020 = {**GOOD, "registered_on": "2020-12-31", "registered_on_earliest": "2020-01-01"}
+    prog = _program(run_check(shipped_docs, year_2020, "2026-11-24", "青岛优品"), "青岛优品")
+    assert _condition(prog, "registered_on")["status"] == "met" and prog["verdict"] == "eligible"
+
+
+def test_registration_year_only_for_an_upper_age_limit(shipped_docs):
+    # 人才科创金: 成立不超过5年. Registered some day in 2021, checked on 2026-06-30: the day decides.
+    profile = {"region": "青岛市城阳区", "registered_on": "2021-12-31", "registered_on_earliest": "2021-01-01"}
+    prog = _program(run_check(shipped_docs, profile, "2026-06-30", "人才科创金"), "人才科创金")
+    young = _condition(prog, "registered_on", "years_since_at_most")
+    assert young["status"] == "unknown" and "2021-06-30及以后" in young["note"]
+    # the guessed 31 December used to call this met; 1 January 2020 to 31 December 2020 is over 5 years on both ends
+    old = {**profile, "registered_on": "2020-12-31", "registered_on_earliest": "2020-01-01"}
+    prog = _program(run_check(shipped_docs, old, "2026-06-30", "人才科创金"), "人才科创金")
+    assert _condition(prog, "registered_on", "years_since_at_most")["status"] == "unmet"
+
+
+def test_registration_range_must_be_ordered():
+    with pytest.raises(ProfileError) as err:
+        parse_profile({"registered_on": "2020-01-01", "registered_on_earliest": "2020-06-01"})
+    assert err.value.errors[0]["path"] == ["registered_on_earliest"]
+
+
 def test_accident_window_edges(shipped_docs):
     profile = {**GOOD, "accidents": ["2024-11-24"]}
     inside = _program(run_check(shipped_docs, profile, "2026-11-23", "青岛优品"), "青岛优品")
