@@ -75,6 +75,21 @@ ASKS_SET = re.compile(r"哪些|哪几|哪[一二三四五六七八九十\d]+[项
 _ENUM_OPEN = re.compile(r"[：:]\s*$|一是|^[（(]?[一1][)）.．、]|[（(]一[)）]")
 _ENUM_NEXT = re.compile(r"^(?:[（(]?[一二三四五六七八九十\d]{1,3}[)）.．、]|[二三四五六七八九十]是|其[二三四五六七八九十]|第[二三四五六七八九十]，)")
 _CLOSED = "。；！？!?;”’」』）)"
+# The level of an enumeration item's numbering, outermost first (一、 > （一） / 一是 > 1. > （1） > 1)): a
+# paragraph numbered at an outer level than the enumeration's is the document's next heading (四、申报流程
+# after 三、's 1.–5.), not its next item; an inner level is a sub-item and stays.
+_ENUM_LEVELS = ((re.compile(r"^[一二三四五六七八九十]{1,3}[、.．]"), 0),
+                (re.compile(r"^[（(][一二三四五六七八九十]{1,3}[)）]|^[一二三四五六七八九十]是|^其[一二三四五六七八九十]|"
+                            r"^第[一二三四五六七八九十]，"), 1),
+                (re.compile(r"^\d{1,3}[.．、]"), 2), (re.compile(r"^[（(]\d{1,3}[)）]"), 3), (re.compile(r"^\d{1,3}[)）]"), 4))
+
+
+def enum_level(text: str) -> int:
+    """The numbering level an item opens with (0 outermost), -1 for none."""
+    head = text.lstrip()
+    return next((level for pattern, level in _ENUM_LEVELS if pattern.match(head)), -1)
+
+
 _ECHO = re.compile(r"^(?:[（(]?[一二三四五六七八九十\d]{1,3}[)）.．、]\s*)?([^：:]{1,24})[：:]\s*(.*?)[。；;]?$")
 
 
@@ -373,7 +388,9 @@ class OfflineComposer:
             return lead
         cap = lead.start + SET_EXTENT
         enum = bool(_ENUM_OPEN.search(raw))
+        level = enum_level(raw)  # the items' numbering level, once the first item is known
         end = lead.end
+        items = 0
         for s, e in split_sentences(rec.text[lead.end:cap], base=lead.end):
             text = rec.text[s:e]
             complete = text[-1] in _CLOSED or e >= len(rec.text) or rec.text[e] == "\n"
@@ -383,13 +400,20 @@ class OfflineComposer:
                 # A new paragraph belongs to the answer only as the next item of an enumeration.
                 if not ((enum or rec.text[lead.start:end].rstrip().endswith(("：", ":"))) and _ENUM_NEXT.match(text)):
                     break
+                if level < 0:
+                    level = enum_level(text)
+                elif 0 <= enum_level(text) < level:
+                    break  # numbered at an outer level: the next heading, not the next item
+                items += 1
             elif _ENUM_NEXT.match(text) and not enum and end > lead.end:
                 break  # the paragraph moves on to another numbered point the lead did not open
             end = e
         if end == lead.end or find_injections(rec.text[lead.start:end], limit=1):
             return lead
-        return Sentence(lead.doc_id, lead.start, end, self._strip_marker(rec.text[lead.start:end]), lead.hit_rank,
-                        lead.section, lead.score)
+        quoted = rec.text[lead.start:end].strip()
+        # Items 2, 3 … keep their numbers, so the first keeps its own (1.市级…申报书；2.…).
+        shown = quoted if items and enum_level(quoted) >= 0 else self._strip_marker(quoted)
+        return Sentence(lead.doc_id, lead.start, end, shown, lead.hit_rank, lead.section, lead.score)
 
     def _finish_thought(self, lead: Sentence) -> Sentence:
         """A short lead takes the sentences right after it in the same paragraph while it stays short:

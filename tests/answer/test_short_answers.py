@@ -136,6 +136,23 @@ def test_a_set_question_quotes_the_whole_enumeration_cited_within_the_cap(engine
         compose.SET_EXTENT = old
 
 
+def test_a_set_extent_stops_at_the_next_heading_and_keeps_the_first_number(engine):
+    from assistant.answer import compose
+
+    index = engine.index
+    composer = compose.OfflineComposer(index, "区市场监管局")
+    doc_id, s, e = _line_at(index, "市级标准化试点项目申报指南", "1.市级标准化试点项目申报书")
+    rec = index.docs[doc_id]
+    lead = compose.Sentence(doc_id, s, e, rec.text[s:e], 1, rec.section_for(s, e), 1.0)
+    wide = composer._set_extent("申报市级标准化试点要交哪些材料？", lead)
+    quoted = rec.text[wide.start:wide.end]
+    # 三、申报材料's five items, not 四、申报流程 after them (another numbering: the next heading)
+    assert "5.信用承诺书" in quoted and "四、" not in quoted and "申报流程" not in quoted
+    assert rec.section_for(wide.start, wide.end).startswith("三、申报材料")
+    # items 2–5 keep their numbers, so the first keeps its own
+    assert wide.text.startswith("1.市级标准化试点项目申报书")
+
+
 def test_a_one_fact_question_keeps_its_lead_short(engine):
     from assistant.answer import compose
 
