@@ -64,6 +64,7 @@ SUPPORT_FLOOR = 0.4  # a supporting point scores at least this share of the lead
 # chunk's end) up to SET_EXTENT characters. SET_TRIGGER: 0 off, 1 the question asks for a set, 2 the lead
 # opens an enumeration, 3 either. Tuned on the ncp training split (docs/benchmarks.md).
 SET_EXTENT = 220
+PROGRAMME_GATE = True  # supporting points about another programme than the one asked are dropped
 SET_TRIGGER = 3
 # Questions that ask why a document exists or on what basis (then its purpose clause may lead).
 ASKS_PURPOSE = re.compile(r"目的|为什么|为何|宗旨|依据|根据什么|出台背景")
@@ -155,6 +156,30 @@ def question_terms(index: LoadedIndex, question: str, topical_only: bool = False
 def expansions(question: str) -> dict[str, list[str]]:
     q = normalize_query(question).lower()
     return {k: v for k, v in synonyms().items() if k.lower() in q}
+
+
+def named_programmes(index: LoadedIndex, question: str) -> set[str]:
+    """The programmes (the corpus's own `programs` metadata: 青岛优品, 区长质量奖 …) a question names, directly
+    or through an abbreviation (优品 → 青岛优品)."""
+    q = normalize_query(question)
+    known = {p for rec in index.docs.values() for p in rec.meta.programs}
+    named = {p for p in known if p in q}
+    for values in expansions(question).values():
+        named |= {v for v in values if v in known}
+    return named
+
+
+def off_programme(index: LoadedIndex, s: "Sentence", asked: set[str]) -> bool:
+    """A supporting sentence about another programme than the one the question names: from a document of
+    other programmes, or naming another programme and not the one asked (卓越绩效's reward under
+    青岛优品有什么奖励). Such a point is another programme's rule presented as if it were the asked one's."""
+    if not asked or any(p in s.text for p in asked):
+        return False
+    programmes = set(index.docs[s.doc_id].meta.programs)
+    if not programmes & asked:
+        return True
+    others = {p for rec in index.docs.values() for p in rec.meta.programs} - asked
+    return any(p in s.text for p in others)
 
 
 def coverage(terms: dict[str, float], text: str, alias: dict[str, list[str]], vocab: dict | None = None) -> float:
@@ -278,8 +303,11 @@ class OfflineComposer:
                 lines.append(f"{number}. {self._strip_marker(text)}[{n}]")
             if brief:
                 return lines
+            asked = named_programmes(self.index, question) if self.ranker is not None and PROGRAMME_GATE else set()
             extra = [x for x in self._rank_sentences(question, intent, hits, terms, alias)
-                     if x.doc_id != doc_id or not (heading[0] <= x.start < heading[1])]
+                     if (x.doc_id != doc_id or not (heading[0] <= x.start < heading[1]))
+                     and not off_programme(self.index, x, asked)
+                     and x.text.rstrip("。；;，,") not in "\n".join(lines)]  # the list already says it
             floor = 0.6 if self.ranker is None else self.ranker.threshold
             for x in (extra[:2] if specific else [e for e in extra[:1] if e.score >= floor]):
                 if self.ranker is not None and not self._may_lead(question, x):
@@ -330,12 +358,13 @@ class OfflineComposer:
         asked = [k for k, p in Q_FACETS.items() if p.search(question) and k in S_FACETS]
         limit = 1 if brief else MAX_SUPPORT
         floor = max(0.5 * self.ranker.threshold, SUPPORT_FLOOR * lead.score)
+        asked_programmes = named_programmes(self.index, question) if PROGRAMME_GATE else set()
         for s in ranked:
             if len(chosen) > limit or s.score < floor:
                 break
             if any(s.doc_id == c.doc_id and s.start < c.end and c.start < s.end for c in chosen):
                 continue  # the same words again (a clause of the lead, an overlapping sentence)
-            if not self._may_lead(question, s) or s.text in said:
+            if not self._may_lead(question, s) or s.text in said or off_programme(self.index, s, asked_programmes):
                 continue
             new_terms = sum(w for t, w in terms.items() if t in s.text.lower() and t not in said.lower())
             new_fact = any(S_FACETS[k].search(s.text) and not S_FACETS[k].search(said) for k in asked) \

@@ -153,6 +153,21 @@ def test_a_set_extent_stops_at_the_next_heading_and_keeps_the_first_number(engin
     assert wide.text.startswith("1.市级标准化试点项目申报书")
 
 
+def test_supporting_points_keep_to_the_programme_asked(engine):
+    from assistant.answer import compose
+
+    answer = engine.ask("青岛优品申报条件有哪些？")
+    programmes = [set(engine.index.docs[c.doc_id].meta.programs) for c in answer.citations]
+    assert answer.found and all("青岛优品" in p for p in programmes)
+    # the rule itself: another programme's document, or a sentence naming only another programme, is off
+    index = engine.index
+    doc_id, s, e = _line_at(index, "市级标准化试点项目申报指南", "1.申报单位在城阳区依法登记注册")
+    other = compose.Sentence(doc_id, s, e, index.docs[doc_id].text[s:e], 1, "", 1.0)
+    assert compose.off_programme(index, other, {"青岛优品"})
+    assert not compose.off_programme(index, other, {"标准化试点"}) and not compose.off_programme(index, other, set())
+    assert compose.named_programmes(index, "优品怎么申报") == {"青岛优品"}
+
+
 def test_a_one_fact_question_keeps_its_lead_short(engine):
     from assistant.answer import compose
 
