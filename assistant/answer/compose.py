@@ -171,15 +171,22 @@ def named_programmes(index: LoadedIndex, question: str) -> set[str]:
 
 def off_programme(index: LoadedIndex, s: "Sentence", asked: set[str]) -> bool:
     """A supporting sentence about another programme than the one the question names: from a document of
-    other programmes, or naming another programme and not the one asked (卓越绩效's reward under
-    青岛优品有什么奖励). Such a point is another programme's rule presented as if it were the asked one's."""
+    other programmes, or from an omnibus document (one that covers OMNIBUS or more programmes, such as the
+    若干政策措施) naming another programme and not the one asked (卓越绩效's reward under 青岛优品有什么奖励).
+    Such a point is another programme's rule presented as if it were the asked one's. In a programme's own
+    rules a sentence naming another (导入卓越绩效管理模式2年以上 among 区长质量奖's conditions) is still its own."""
     if not asked or any(p in s.text for p in asked):
         return False
     programmes = set(index.docs[s.doc_id].meta.programs)
     if not programmes & asked:
         return True
+    if len(programmes) < OMNIBUS:
+        return False
     others = {p for rec in index.docs.values() for p in rec.meta.programs} - asked
     return any(p in s.text for p in others)
+
+
+OMNIBUS = 3
 
 
 def coverage(terms: dict[str, float], text: str, alias: dict[str, list[str]], vocab: dict | None = None) -> float:
