@@ -123,6 +123,7 @@ def main() -> None:
     ap.add_argument("--no-dense-sentences", action="store_true",
                     help="train without the dense sentence-question similarity (the fallback model for indexes "
                          "without sentence vectors)")
+    ap.add_argument("--drop", nargs="*", default=[], help="features to leave out (ablations)")
     ap.add_argument("--fallback", default="sentence_ranker_lexical.json",
                     help="resource name of the model that scores rows without dense sentence features")
     ap.add_argument("--lexical-only", action="store_true",
@@ -148,7 +149,7 @@ def main() -> None:
     raw = np.load(args.data)
     if json.loads(str(raw["features"])) != list(FEATURES):
         sys.exit("cached data set has other features: run with --rebuild")
-    used = [f for f in FEATURES if not (args.no_dense_sentences and f in DENSE_SENTENCE)]
+    used = [f for f in FEATURES if not (args.no_dense_sentences and f in DENSE_SENTENCE) and f not in args.drop]
     data = {"x": raw["x"][:, [FEATURES.index(f) for f in used]], "y": raw["y"], "group": raw["group"],
             "meta": json.loads(str(raw["meta"]))}
     missing = np.isnan(data["x"]).any(axis=1)

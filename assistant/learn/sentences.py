@@ -65,6 +65,10 @@ FEATURES = (
     # The passage's rank on each side of the hybrid search (0 when that side did not return it): the dense
     # side's view of the passage costs nothing at answer time, unlike embedding every sentence.
     "hit_dense_inv_rank", "hit_lexical_inv_rank",
+    # How well the unit the sentence belongs to (its article / innermost section, else its paragraph) covers
+    # the question: a statute chunk holds two or three articles, and the lead should come from the one
+    # that is about the question, not from its neighbour that shares a word.
+    "unit_cov", "unit_cov_rel",
     *DENSE_SENTENCE,
 )
 
@@ -119,6 +123,21 @@ def dense_sentence_features(index: LoadedIndex, cands: list[Candidate], query_ve
     return out
 
 
+def _unit(rec, c: Candidate) -> tuple[str, int, int] | None:
+    """(doc, start, end) of the innermost outline section holding the candidate (an article in a statute),
+    else of its paragraph."""
+    best = None
+    for entry in rec.outline:
+        if entry.start <= c.start and c.end <= entry.end and (best is None or entry.start >= best.start):
+            best = entry
+    if best is not None:
+        return c.doc_id, best.start, best.end
+    for s, e in rec.lines:
+        if s <= c.start < e:
+            return c.doc_id, s, max(e, c.end)
+    return None
+
+
 def is_heading_only(text: str) -> bool:
     """A title or heading line: short, no sentence punctuation inside, no figure in it. A line that ends
     like a sentence (。；) is a list item, not a heading (担任或者拟担任企业高层管理职务。)."""
@@ -157,6 +176,7 @@ def features(index: LoadedIndex, question: str, cands: list[Candidate], hits: li
     for h in hits[:CANDIDATE_HITS]:
         doc_share[h.doc_id] = doc_share.get(h.doc_id, 0.0) + 1.0 / CANDIDATE_HITS
     section_cover: dict[str, float] = {}
+    unit_cover: dict[tuple[str, int, int], float] = {}
     rows = []
     for c in cands:
         rec = index.docs[c.doc_id]
@@ -198,13 +218,15 @@ def features(index: LoadedIndex, question: str, cands: list[Candidate], hits: li
             1.0 if section_cue is not None and section_cue.search(c.section) else 0.0,
             1.0 / hit.dense_rank if hit.dense_rank else 0.0,
             1.0 / hit.lexical_rank if hit.lexical_rank else 0.0,
+            unit_cover.setdefault(unit, cover(rec.text[unit[1]:unit[2]].lower())) if (unit := _unit(rec, c)) else 0.0,
+            0.0,
             *([0.0] * len(DENSE_SENTENCE)),
         ])
     x = np.asarray(rows, dtype=float)
     first = FEATURES.index(DENSE_SENTENCE[0])
     x[:, first:first + len(DENSE_SENTENCE)] = dense_sentence_features(index, cands, query_vector)
     names = FEATURES
-    for col, src in (("cov_rel", "cov"), ("bigram_rel", "bigram_recall")):
+    for col, src in (("cov_rel", "cov"), ("bigram_rel", "bigram_recall"), ("unit_cov_rel", "unit_cov")):
         j, k = names.index(col), names.index(src)
         top = x[:, k].max()
         x[:, j] = x[:, k] / top if top > 0 else 0.0
