@@ -99,3 +99,24 @@ def test_a_dense_model_without_a_fallback_refuses_rows_without_vectors():
     fallback = SentenceRanker({**spec, "features": ["cov"], "mean": [0], "scale": [1], "coef": [1.0]})
     assert np.allclose(SentenceRanker(spec, fallback).score(x), 0.5)
 
+
+
+def test_a_sentence_is_credited_with_how_well_its_own_article_covers_the_question(engine):
+    question = "区长质量奖最多奖多少钱？"
+    hits = engine.search(question, 8)
+    cands = candidates(engine.index, hits)
+    terms, alias = question_terms(engine.index, question), expansions(question)
+    x = features(engine.index, normalize_query(question), cands, hits, lambda t: coverage(terms, t, alias),
+                 engine.searcher.query_vector(question))
+    unit, rel = FEATURES.index("unit_cov"), FEATURES.index("unit_cov_rel")
+    checked = 0
+    for row, c in zip(x, cands):
+        rec = engine.index.docs[c.doc_id]
+        inner = [e for e in rec.outline if e.start <= c.start and c.end <= e.end]
+        if not inner or "条" not in c.section:
+            continue
+        article = max(inner, key=lambda e: e.start)  # the innermost section: the sentence's article
+        assert row[unit] == coverage(terms, rec.text[article.start:article.end].lower(), alias)
+        checked += 1
+    assert checked >= 3
+    assert x[:, rel].max() == 1.0 and len(set(x[:, unit])) > 1  # articles differ in how well they cover it
