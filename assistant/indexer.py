@@ -18,8 +18,8 @@ from .ingest.chunking import Chunker
 from .ingest.loaders import PARSER_VERSION, LoadError, file_digest, is_document_file, load_file
 from .models import Chunk
 from .settings import Settings
-from .store import (COLLECTION, DocRecord, builds_dir, chroma_client, context_text, current_build_dir, read_build,
-                    set_current, vector_store_for)
+from .store import (COLLECTION, SENTENCE_VECTORS, DocRecord, builds_dir, chroma_client, context_text,
+                    current_build_dir, read_build, set_current, vector_store_for)
 from .tokenize import lexical_tokens
 
 log = logging.getLogger(__name__)
@@ -189,6 +189,7 @@ def _write_build(build_dir: Path, docs: list[DocRecord], chunks: list[Chunk], ma
     import bm25s
 
     metas = {d.meta.doc_id: d.meta for d in docs}
+    docs_by_id = {d.meta.doc_id: d for d in docs}
     contexts = [context_text(metas[c.doc_id], c) for c in chunks]
 
     t = time.perf_counter()
@@ -203,9 +204,17 @@ def _write_build(build_dir: Path, docs: list[DocRecord], chunks: list[Chunk], ma
                                   settings.embedding_batch_size, on_batch)
     to_embed = len(contexts)
     vectors = embeddings.embed_documents(contexts)
+    report.timings["embed"] = time.perf_counter() - t
+    if settings.sentence_vectors and chunks:
+        # The answer's candidate sentences, embedded once here so answering embeds nothing but the question.
+        from .learn.sentence_spans import sentence_vectors
+
+        t = time.perf_counter()
+        embeddings.on_batch = None
+        sentence_vectors(docs_by_id, chunks, embeddings.embed_documents).save(build_dir / SENTENCE_VECTORS)
+        report.timings["sentence-vectors"] = time.perf_counter() - t
     report.embedded = embeddings.stats["computed"]
     report.embeddings_cached = embeddings.stats["cached"]
-    report.timings["embed"] = time.perf_counter() - t
 
     t = time.perf_counter()
     store = vector_store_for(report.build_id, settings.chroma_url)

@@ -7,7 +7,7 @@ ncp-policies questions (docs/benchmarks.md): the scores carry how much better th
 from __future__ import annotations
 
 import threading
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +41,10 @@ class Searcher:
         self.params = params or FusionParams(lexical_weight=settings.lexical_weight, candidates=settings.candidate_k)
         self._reranker = None
         self._reranker_lock = threading.Lock()
+        # The last questions' query vectors, so the composer's dense sentence features reuse the one
+        # embedding search made (an answer embeds its question once).
+        self._query_vectors: OrderedDict[str, list[float]] = OrderedDict()
+        self._query_lock = threading.Lock()
 
     # --- filters ---------------------------------------------------------------------------------
 
@@ -87,9 +91,7 @@ class Searcher:
         lexical = self.index.lexical(query_tokens(q), p.candidates, self._mask(allowed))
         dense = []
         if self.embeddings is not None and p.lexical_weight < 1:
-            # The encoder's cost grows faster than linearly with length; a question's head carries its topic.
-            dense = self.index.dense(self.embeddings.embed_query(q[: self.settings.dense_query_max_chars]),
-                                     p.candidates, allowed)
+            dense = self.index.dense(self._embed_query(q), p.candidates, allowed)
         fused: dict[int, float] = defaultdict(float)
         ranks: dict[int, dict[str, int]] = defaultdict(dict)
         cosines = dict(dense)
@@ -132,6 +134,24 @@ class Searcher:
                             dense_rank=ranks[pos].get("dense"), lexical_rank=ranks[pos].get("lexical"),
                             dense_score=round(cosines[pos], 6) if pos in cosines else None))
         return hits
+
+    def _embed_query(self, q: str) -> list[float]:
+        # The encoder's cost grows faster than linearly with length; a question's head carries its topic.
+        text = q[: self.settings.dense_query_max_chars]
+        vector = self.embeddings.embed_query(text)
+        with self._query_lock:
+            self._query_vectors[text] = vector
+            self._query_vectors.move_to_end(text)
+            while len(self._query_vectors) > 64:
+                self._query_vectors.popitem(last=False)
+        return vector
+
+    def query_vector(self, question: str) -> list[float] | None:
+        """The query vector search embedded for this question, if it searched it recently with its dense
+        side on; never embeds anything itself (None: the caller goes without)."""
+        text = normalize_query(question)[: self.settings.dense_query_max_chars]
+        with self._query_lock:
+            return self._query_vectors.get(text)
 
     @property
     def dense_enabled(self) -> bool:

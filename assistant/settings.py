@@ -120,6 +120,10 @@ class Settings(BaseSettings):
     rate_limit_window_s: float = 60.0
     rate_limit_max_clients: int = 10000  # clients remembered at once (oldest forgotten first)
 
+    # Dense sentence-question similarity for the answer's sentence choice (issue 9): index builds embed the
+    # candidate sentences of every chunk (sentence_vectors.npz); False builds without (the ranker falls back).
+    sentence_vectors: bool = True
+
     @property
     def library_dir(self) -> Path:
         """The managed document library: current version of every live document plus its sidecar."""

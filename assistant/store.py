@@ -2,7 +2,8 @@
 
 index_dir/
   CURRENT                  name of the build being served (replaced atomically)
-  builds/<build_id>/       manifest.json, docs.jsonl, chunks.jsonl, bm25/, chroma/
+  builds/<build_id>/       manifest.json, docs.jsonl, chunks.jsonl, bm25/, chroma/,
+                           sentence_vectors.npz (optional: e5 vectors of the answer's candidate sentences)
   cache/embeddings.sqlite  passage vectors keyed by model and text hash
 """
 
@@ -110,6 +111,51 @@ def read_build(build: Path) -> tuple[dict, dict[str, DocRecord], list[Chunk]]:
     return manifest, docs, chunks
 
 
+SENTENCE_VECTORS = "sentence_vectors.npz"
+
+
+@dataclass
+class SentenceVectors:
+    """Unit e5 passage vectors of the candidate sentences of every chunk (assistant/learn/sentences.py
+    enumerates them), keyed by (doc_id, start, end); equal texts share one row. Builds made before these
+    existed have none: the sentence ranker then falls back to its model without dense features."""
+
+    rows: dict[tuple[str, int, int], int]
+    matrix: np.ndarray  # float32, one unit vector a row
+
+    def save(self, path: Path) -> None:
+        keys = list(self.rows)
+        doc_ids = sorted({k[0] for k in keys})
+        pos = {d: i for i, d in enumerate(doc_ids)}
+        np.savez_compressed(path, doc_ids=np.array(doc_ids, dtype=object).astype(str),
+                            doc=np.array([pos[k[0]] for k in keys], dtype=np.int32),
+                            start=np.array([k[1] for k in keys], dtype=np.int32),
+                            end=np.array([k[2] for k in keys], dtype=np.int32),
+                            row=np.array([self.rows[k] for k in keys], dtype=np.int32),
+                            matrix=self.matrix.astype(np.float16))
+
+    @classmethod
+    def load(cls, path: Path) -> "SentenceVectors | None":
+        if not path.exists():
+            return None
+        with np.load(path) as data:
+            doc_ids = [str(d) for d in data["doc_ids"]]
+            rows = {(doc_ids[d], int(a), int(b)): int(r)
+                    for d, a, b, r in zip(data["doc"], data["start"], data["end"], data["row"])}
+            return cls(rows=rows, matrix=data["matrix"].astype(np.float32))
+
+    def cosines(self, query: np.ndarray, spans: list[tuple[str, int, int]]) -> np.ndarray:
+        """Cosine of each span's vector to the query vector; NaN where a span has none."""
+        q = np.asarray(query, dtype=np.float32)
+        q = q / (np.linalg.norm(q) or 1.0)
+        out = np.full(len(spans), np.nan)
+        found = [(i, self.rows[s]) for i, s in enumerate(spans) if s in self.rows]
+        if found:
+            idx, rows = zip(*found)
+            out[list(idx)] = self.matrix[list(rows)] @ q
+        return out
+
+
 @dataclass
 class LoadedIndex:
     """Everything search needs, read from one build; immutable once loaded (swapped whole)."""
@@ -122,6 +168,7 @@ class LoadedIndex:
     collection: object | None
     chunk_pos: dict[str, int] = field(default_factory=dict)
     doc_chunks: dict[str, list[int]] = field(default_factory=dict)
+    sentence_vectors: SentenceVectors | None = None
 
     @property
     def build_id(self) -> str:
@@ -143,6 +190,7 @@ class LoadedIndex:
         store = manifest.get("vector_store", {"kind": "embedded", "collection": COLLECTION})
         collection = open_collection(build, store) if chunks else None
         index = cls(build_dir=build, manifest=manifest, docs=docs, chunks=chunks, bm25=bm25, collection=collection)
+        index.sentence_vectors = SentenceVectors.load(build / SENTENCE_VECTORS)
         index.chunk_pos = {c.chunk_id: i for i, c in enumerate(chunks)}
         for i, c in enumerate(chunks):
             index.doc_chunks.setdefault(c.doc_id, []).append(i)

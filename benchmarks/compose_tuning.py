@@ -69,8 +69,14 @@ def main() -> None:
     for e in engines.values():
         e.load()
 
-    rankers = [(str(p), SentenceRanker(json.loads(p.read_text(encoding="utf-8")))) for p in args.ranker] \
-        or [("shipped", load_ranker())]
+    def ranker_from(path: Path) -> SentenceRanker:
+        spec = json.loads(path.read_text(encoding="utf-8"))
+        fallback = spec.get("fallback")  # a resource name, for rows without dense sentence features
+        fallback = (path.parent / fallback if (path.parent / fallback).exists() else
+                    ROOT / "assistant" / "resources" / fallback) if fallback else None
+        return SentenceRanker(spec, SentenceRanker(json.loads(fallback.read_text(encoding="utf-8"))) if fallback else None)
+
+    rankers = [(str(p), ranker_from(p)) for p in args.ranker] or [("shipped", load_ranker())]
     shipped = {name: getattr(compose, name) for name in ("HAND_WEIGHT", "EXTEND_BELOW", "SUPPORT_FLOOR", "LEAD_MAX",
                                                           "ANSWER_BUDGET", "MAX_SUPPORT", "SET_EXTENT", "SET_TRIGGER")}
     configs = [{}] + [dict((kv.split("=")[0], float(kv.split("=")[1])) for kv in s.split(",")) for s in args.set]

@@ -29,7 +29,7 @@ import numpy as np  # noqa: E402
 from assistant.answer.compose import OfflineComposer, coverage, expansions, question_terms  # noqa: E402
 from assistant.answer.intent import detect_intent  # noqa: E402
 from assistant.embeddings import load_embeddings  # noqa: E402
-from assistant.learn.sentences import FEATURES, candidates, features  # noqa: E402
+from assistant.learn.sentences import DENSE_SENTENCE, FEATURES, candidates, features  # noqa: E402
 from assistant.search import Searcher  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from assistant.store import LoadedIndex  # noqa: E402
@@ -39,7 +39,9 @@ from benchmarks.common import WORK, lexical_only_index, ncp_corpus, use_lexical_
 
 RETRIEVE_K = 8  # as the assistant retrieves for an answer
 VALIDATION_SHARE = 0.25
-VERSION = "sentences-3"  # sentences-3: hybrid retrieval (BM25 + dense) as served, passage ranks per side
+# sentences-3: hybrid retrieval (BM25 + dense) as served, passage ranks per side, and the dense similarity of
+# each candidate sentence to the question (the index's sentence vectors; --no-dense-sentences leaves it out).
+VERSION = "sentences-3"
 
 
 def is_validation(qid: str) -> bool:
@@ -85,7 +87,8 @@ def assemble(index: LoadedIndex, searcher: Searcher, questions: list[dict]) -> d
             continue
         terms = question_terms(index, question)
         alias = expansions(question)
-        x = features(index, normalize_query(question), cands, hits, lambda t: coverage(terms, t, alias))
+        x = features(index, normalize_query(question), cands, hits, lambda t: coverage(terms, t, alias),
+                     searcher.query_vector(question))
         y = np.array([c.doc_id == doc_id and overlaps((c.start, c.end), gold) for c in cands], dtype=int)
         picked = legacy._rank_sentences(question, detect_intent(normalize_query(question)), hits, terms, alias)
         legacy_ok = bool(picked) and picked[0].doc_id == doc_id and overlaps((picked[0].start, picked[0].end), gold)
@@ -117,6 +120,12 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "assistant" / "resources" / "sentence_ranker.json")
     ap.add_argument("--data", type=Path, default=WORK / "sentence-data.npz")
     ap.add_argument("--rebuild", action="store_true")
+    ap.add_argument("--no-dense-sentences", action="store_true",
+                    help="train without the dense sentence-question similarity (the fallback model for indexes "
+                         "without sentence vectors)")
+    ap.add_argument("--drop", nargs="*", default=[], help="features to leave out (ablations)")
+    ap.add_argument("--fallback", default="sentence_ranker_lexical.json",
+                    help="resource name of the model that scores rows without dense sentence features")
     ap.add_argument("--lexical-only", action="store_true",
                     help="retrieve with BM25 alone over benchmarks/results/ncp-lexical-index (built if missing)")
     args = ap.parse_args()
@@ -140,7 +149,12 @@ def main() -> None:
     raw = np.load(args.data)
     if json.loads(str(raw["features"])) != list(FEATURES):
         sys.exit("cached data set has other features: run with --rebuild")
-    data = {"x": raw["x"], "y": raw["y"], "group": raw["group"], "meta": json.loads(str(raw["meta"]))}
+    used = [f for f in FEATURES if not (args.no_dense_sentences and f in DENSE_SENTENCE) and f not in args.drop]
+    data = {"x": raw["x"][:, [FEATURES.index(f) for f in used]], "y": raw["y"], "group": raw["group"],
+            "meta": json.loads(str(raw["meta"]))}
+    missing = np.isnan(data["x"]).any(axis=1)
+    if missing.any():
+        sys.exit(f"{int(missing.sum())} rows lack a feature (no sentence vectors in the index?): rebuild the index")
     val_q = [i for i, m in enumerate(data["meta"]) if is_validation(m["id"])]
     train_q = [i for i, m in enumerate(data["meta"]) if not is_validation(m["id"])]
     val_set = set(val_q)
@@ -222,10 +236,12 @@ def main() -> None:
     threshold = float(grid[int(np.argmax(f1s))])
     for k, v in report.items():
         print(f"{k:36s} {v}")
-    spec = {"version": VERSION, "features": list(FEATURES), "threshold": round(threshold, 3),
+    spec = {"version": VERSION, "features": used, "threshold": round(threshold, 3),
             "trained_on": "ncp-policies questions-dev.tsv (real questions, gold spans), "
                           + ("BM25-only retrieval" if args.lexical_only else "hybrid retrieval (BM25 + e5) as served"),
             "validation": report}
+    if any(f in DENSE_SENTENCE for f in used):
+        spec["fallback"] = args.fallback  # for rows without sentence vectors (older indexes)
     if use_gbm:
         spec.update(kind="lightgbm", calibration=[round(v, 6) for v in calibration],
                     model=ranker.booster_.model_to_string())
@@ -234,7 +250,7 @@ def main() -> None:
                     coef=[round(float(v), 6) for v in model.coef_[0]], intercept=round(float(model.intercept_[0]), 6))
     args.out.write_text(json.dumps(spec, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
-    weights = sorted(zip(FEATURES, model.coef_[0]), key=lambda t: -abs(t[1]))
+    weights = sorted(zip(used, model.coef_[0]), key=lambda t: -abs(t[1]))
     print("largest weights: " + ", ".join(f"{n} {w:+.2f}" for n, w in weights[:12]))
 
 

@@ -215,11 +215,16 @@ class OfflineComposer:
         self.helpdesk = helpdesk_contact
         self.found_threshold = found_threshold
         self.ranker = ranker or (load_ranker() if learned else None)
+        self.query_vector = None  # the question's e5 query vector, for the dense sentence features
 
     # --- entry point -----------------------------------------------------------------------------
 
-    def compose(self, question: str, intent: str, hits: list[Hit], forced: bool = False) -> Answer:
-        """`forced`: the passages were chosen by a person (help-desk), so no relevance refusal."""
+    def compose(self, question: str, intent: str, hits: list[Hit], forced: bool = False,
+                query_vector: list[float] | None = None) -> Answer:
+        """`forced`: the passages were chosen by a person (help-desk), so no relevance refusal.
+        `query_vector`: the vector search embedded for this question (Searcher.query_vector); without it
+        the sentence ranker uses its model without dense sentence features."""
+        self.query_vector = query_vector
         terms = question_terms(self.index, question)
         alias = expansions(question)
         asks_old = bool(OLD_CUES.search(question))
@@ -568,7 +573,7 @@ class OfflineComposer:
         cands = candidates(self.index, hits)
         vocab = self.index.bm25.vocab_dict if self.index.bm25 is not None else None
         x = features(self.index, normalize_query(question), cands, hits,
-                     lambda text: coverage(terms, text, alias, vocab) if terms else 0.0)
+                     lambda text: coverage(terms, text, alias, vocab) if terms else 0.0, self.query_vector)
         probs = self.ranker.score(x)
         # Blended with the hand-weighted score: the model learned from real news-style policy questions,
         # the hand score encodes this domain's headings and cues; the blend weight was read off the dev

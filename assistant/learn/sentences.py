@@ -21,12 +21,11 @@ from ..answer.intent import INTENT_WORDS, SECTION_CUES, SENTENCE_CUES, detect_in
 from ..ingest.chunking import ANSWER_LINE, QUESTION_LINE  # the FAQ lines the chunker pairs
 from ..models import Hit
 from ..store import LoadedIndex
-from ..text import split_sentences
 from ..tokenize import char_bigrams
+from .sentence_spans import LONG_SENTENCE, passage_spans  # noqa: F401  (LONG_SENTENCE re-exported)
 
 MODEL_RESOURCE = "sentence_ranker.json"
 CANDIDATE_HITS = 6
-LONG_SENTENCE = 160  # a longer "sentence" is split into its clauses (；，) so a short span can lead
 
 # What a sentence carries. Kept general (not a list of phrasings from the dev questions).
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|亿元|元|%|％|倍)|[一二三四五六七八九十百千两]+(?:万元|亿元|元|倍)|百分之")
@@ -38,7 +37,6 @@ _ACTION = re.compile(r"给予|予以|免征|减免|减半|补贴|补助|奖励|�
 LIST_ITEM = re.compile(r"^[（(]?[一二三四五六七八九十\d]{1,3}[)）.．、]")
 _PURPOSE = re.compile(r"^(?:为了|为进一步|为切实|为做好|为全面|为深入|为有效|为加快|为规范|为加强|为贯彻|为落实|为)"
                       r".{0,160}(?:制定本|特制定|制定如下|现就|结合.{0,12}实际|通知如下|措施如下|意见如下)|^根据.{0,80}制定本")
-_CLAUSE = re.compile(r"[^；;，,]*(?:[；;，,]|$)")
 
 # What a question asks for, by the kind of fact that answers it.
 Q_FACETS: dict[str, re.Pattern] = {
@@ -52,6 +50,11 @@ Q_FACETS: dict[str, re.Pattern] = {
 S_FACETS: dict[str, re.Pattern] = {"money": _MONEY, "date": _DATE, "phone": _PHONE, "place": _PLACE,
                                    "list": LIST_ITEM, "action": _ACTION}
 
+# Dense similarity of the sentence itself to the question (issue 9): cosine of the sentence's e5 passage
+# vector (computed at index time, store.SentenceVectors) to the question's query vector (the one search
+# embedded), its gap to the best candidate's, its rank among the candidates, its z-score among them.
+DENSE_SENTENCE = ("sent_cos", "sent_cos_gap", "sent_cos_inv_rank", "sent_cos_z")
+
 FEATURES = (
     "cov", "cov_ctx", "cov_rel", "bigram_recall", "bigram_prec", "bigram_rel", "section_cov",
     *(f"q_{k}" for k in Q_FACETS), *(f"s_{k}" for k in S_FACETS), *(f"match_{k}" for k in Q_FACETS),
@@ -62,6 +65,11 @@ FEATURES = (
     # The passage's rank on each side of the hybrid search (0 when that side did not return it): the dense
     # side's view of the passage costs nothing at answer time, unlike embedding every sentence.
     "hit_dense_inv_rank", "hit_lexical_inv_rank",
+    # How well the unit the sentence belongs to (its article / innermost section, else its paragraph) covers
+    # the question: a statute chunk holds two or three articles, and the lead should come from the one
+    # that is about the question, not from its neighbour that shares a word.
+    "unit_cov", "unit_cov_rel",
+    *DENSE_SENTENCE,
 )
 
 
@@ -78,17 +86,6 @@ class Candidate:
     clause: bool = False
 
 
-def _clauses(text: str, s: int) -> list[tuple[int, int]]:
-    out = []
-    for m in _CLAUSE.finditer(text):
-        a, b = m.start(), m.end()
-        while a < b and text[a].isspace():
-            a += 1
-        if b - a >= 4:
-            out.append((s + a, s + b))
-    return out
-
-
 def candidates(index: LoadedIndex, hits: list[Hit], max_hits: int = CANDIDATE_HITS) -> list[Candidate]:
     """The sentences of the first passages, each once (overlapping chunks repeat sentences); a very long
     sentence also yields its clauses, so the part that answers can lead on its own."""
@@ -96,20 +93,49 @@ def candidates(index: LoadedIndex, hits: list[Hit], max_hits: int = CANDIDATE_HI
     out: list[Candidate] = []
     for rank, hit in enumerate(hits[:max_hits], 1):
         rec = index.docs[hit.doc_id]
-        spans = split_sentences(rec.text[hit.start:hit.end], base=hit.start)
-        for i, (s, e) in enumerate(spans):
-            pieces = [(s, e, False)]
-            if e - s > LONG_SENTENCE:
-                pieces += [(a, b, True) for a, b in _clauses(rec.text[s:e], s)]
-            for a, b, is_clause in pieces:
-                if (hit.doc_id, a, b) in seen:
-                    continue
-                seen.add((hit.doc_id, a, b))
-                text = rec.text[a:b]
-                if len(text.strip()) < 4:
-                    continue
-                out.append(Candidate(hit.doc_id, a, b, text, rank, rec.section_for(a, b), i, len(spans), is_clause))
+        for a, b, is_clause, i, n in passage_spans(rec.text, hit.start, hit.end):
+            if (hit.doc_id, a, b) in seen:
+                continue
+            seen.add((hit.doc_id, a, b))
+            out.append(Candidate(hit.doc_id, a, b, rec.text[a:b], rank, rec.section_for(a, b), i, n, is_clause))
     return out
+
+
+def dense_sentence_features(index: LoadedIndex, cands: list[Candidate], query_vector) -> np.ndarray:
+    """Columns DENSE_SENTENCE per candidate; NaN when the index has no sentence vectors (a build made
+    before them) or no query vector was given (search ran without its dense side)."""
+    out = np.full((len(cands), len(DENSE_SENTENCE)), np.nan)
+    vectors = index.sentence_vectors
+    if query_vector is None or vectors is None or not cands:
+        return out
+    cos = vectors.cosines(np.asarray(query_vector), [(c.doc_id, c.start, c.end) for c in cands])
+    ok = ~np.isnan(cos)
+    if not ok.any():
+        return out
+    best, mean, std = cos[ok].max(), cos[ok].mean(), cos[ok].std()
+    order = np.argsort(-np.where(ok, cos, -np.inf), kind="stable")
+    rank = np.empty(len(cos))
+    rank[order] = np.arange(1, len(cos) + 1)
+    out[ok, 0] = cos[ok]
+    out[ok, 1] = cos[ok] - best
+    out[ok, 2] = 1.0 / rank[ok]
+    out[ok, 3] = (cos[ok] - mean) / std if std > 0 else 0.0
+    return out
+
+
+def _unit(rec, c: Candidate) -> tuple[str, int, int] | None:
+    """(doc, start, end) of the innermost outline section holding the candidate (an article in a statute),
+    else of its paragraph."""
+    best = None
+    for entry in rec.outline:
+        if entry.start <= c.start and c.end <= entry.end and (best is None or entry.start >= best.start):
+            best = entry
+    if best is not None:
+        return c.doc_id, best.start, best.end
+    for s, e in rec.lines:
+        if s <= c.start < e:
+            return c.doc_id, s, max(e, c.end)
+    return None
 
 
 def is_heading_only(text: str) -> bool:
@@ -132,9 +158,10 @@ def is_question_line(text: str) -> bool:
 
 
 def features(index: LoadedIndex, question: str, cands: list[Candidate], hits: list[Hit],
-             cover: Callable[[str], float]) -> np.ndarray:
+             cover: Callable[[str], float], query_vector=None) -> np.ndarray:
     """One row per candidate, columns in FEATURES order. `cover(text)` is the IDF-weighted share of the
-    question's terms found in text (the composer's coverage with its abbreviations)."""
+    question's terms found in text (the composer's coverage with its abbreviations); `query_vector` the
+    question's e5 query vector as search embedded it (None: the dense sentence columns are NaN)."""
     if not cands:
         return np.zeros((0, len(FEATURES)))
     q_grams = set(char_bigrams(question))
@@ -149,6 +176,7 @@ def features(index: LoadedIndex, question: str, cands: list[Candidate], hits: li
     for h in hits[:CANDIDATE_HITS]:
         doc_share[h.doc_id] = doc_share.get(h.doc_id, 0.0) + 1.0 / CANDIDATE_HITS
     section_cover: dict[str, float] = {}
+    unit_cover: dict[tuple[str, int, int], float] = {}
     rows = []
     for c in cands:
         rec = index.docs[c.doc_id]
@@ -190,10 +218,15 @@ def features(index: LoadedIndex, question: str, cands: list[Candidate], hits: li
             1.0 if section_cue is not None and section_cue.search(c.section) else 0.0,
             1.0 / hit.dense_rank if hit.dense_rank else 0.0,
             1.0 / hit.lexical_rank if hit.lexical_rank else 0.0,
+            unit_cover.setdefault(unit, cover(rec.text[unit[1]:unit[2]].lower())) if (unit := _unit(rec, c)) else 0.0,
+            0.0,
+            *([0.0] * len(DENSE_SENTENCE)),
         ])
     x = np.asarray(rows, dtype=float)
+    first = FEATURES.index(DENSE_SENTENCE[0])
+    x[:, first:first + len(DENSE_SENTENCE)] = dense_sentence_features(index, cands, query_vector)
     names = FEATURES
-    for col, src in (("cov_rel", "cov"), ("bigram_rel", "bigram_recall")):
+    for col, src in (("cov_rel", "cov"), ("bigram_rel", "bigram_recall"), ("unit_cov_rel", "unit_cov")):
         j, k = names.index(col), names.index(src)
         top = x[:, k].max()
         x[:, j] = x[:, k] / top if top > 0 else 0.0
@@ -205,7 +238,7 @@ class SentenceRanker:
     holds the answer. Either a standardized logistic regression (plain numbers) or a LightGBM ranker (its
     text model) whose raw score is mapped to a probability by a fitted logistic curve."""
 
-    def __init__(self, spec: dict) -> None:
+    def __init__(self, spec: dict, fallback: "SentenceRanker | None" = None) -> None:
         unknown = [f for f in spec["features"] if f not in FEATURES]
         if unknown:
             raise ValueError(f"sentence ranker was trained on features this code does not compute ({unknown}); retrain it")
@@ -215,6 +248,12 @@ class SentenceRanker:
         self.version = spec.get("version", "")
         self.kind = spec.get("kind", "logistic")
         self.threshold = float(spec.get("threshold", 0.5))
+        # A model that reads the dense sentence columns cannot score rows without them (an index built
+        # before sentence vectors, a search without its dense side): its fallback, trained without, does.
+        self.dense_columns = np.array([FEATURES.index(f) for f in DENSE_SENTENCE if f in spec["features"]], dtype=int)
+        self.fallback = fallback
+        if len(self.dense_columns) and fallback is not None and len(fallback.dense_columns):
+            raise ValueError("the fallback sentence ranker must not need dense sentence features")
         if self.kind == "lightgbm":
             import lightgbm
 
@@ -226,7 +265,18 @@ class SentenceRanker:
             self.coef = np.asarray(spec["coef"], dtype=float)
             self.intercept = float(spec["intercept"])
 
+    def for_rows(self, x: np.ndarray) -> "SentenceRanker":
+        """The model that can score these rows: this one, or its fallback when they lack dense columns."""
+        if len(self.dense_columns) and len(x) and np.isnan(x[:, self.dense_columns]).any():
+            if self.fallback is None:
+                raise ValueError("sentence ranker needs dense sentence features and has no fallback")
+            return self.fallback
+        return self
+
     def raw(self, x: np.ndarray) -> np.ndarray:
+        model = self.for_rows(x)
+        if model is not self:
+            return model.raw(x)
         x = x[:, self.columns]
         if self.kind == "lightgbm":
             return np.asarray(self.booster.predict(x, num_threads=1), dtype=float)
@@ -235,18 +285,27 @@ class SentenceRanker:
     def score(self, x: np.ndarray) -> np.ndarray:
         if len(x) == 0:
             return np.zeros(0)
-        z = self.raw(x)
-        if self.kind == "lightgbm":
-            a, b = self.calibration
+        model = self.for_rows(x)
+        z = model.raw(x)
+        if model.kind == "lightgbm":
+            a, b = model.calibration
             z = a * z + b
         return 1.0 / (1.0 + np.exp(-z))
 
 
-@lru_cache(maxsize=1)
-def load_ranker() -> SentenceRanker | None:
-    """The shipped model, or None when it is missing (the composer then uses its hand-weighted score)."""
+def _read_spec(name: str) -> dict | None:
     try:
-        raw = resources.files("assistant.resources").joinpath(MODEL_RESOURCE).read_text(encoding="utf-8")
+        return json.loads(resources.files("assistant.resources").joinpath(name).read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
-    return SentenceRanker(json.loads(raw))
+
+
+@lru_cache(maxsize=1)
+def load_ranker() -> SentenceRanker | None:
+    """The shipped model (with its fallback for rows without dense sentence features, when it names one),
+    or None when it is missing (the composer then uses its hand-weighted score)."""
+    spec = _read_spec(MODEL_RESOURCE)
+    if spec is None:
+        return None
+    fallback = _read_spec(spec["fallback"]) if spec.get("fallback") else None
+    return SentenceRanker(spec, SentenceRanker(fallback) if fallback is not None else None)

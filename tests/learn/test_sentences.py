@@ -18,7 +18,8 @@ def test_candidates_and_features_on_retrieved_passages(engine):
     for c in cands:
         assert engine.index.docs[c.doc_id].text[c.start:c.end] == c.text
     terms, alias = question_terms(engine.index, question), expansions(question)
-    x = features(engine.index, normalize_query(question), cands, hits, lambda t: coverage(terms, t, alias))
+    x = features(engine.index, normalize_query(question), cands, hits, lambda t: coverage(terms, t, alias),
+                 engine.searcher.query_vector(question))
     assert x.shape == (len(cands), len(FEATURES)) and np.isfinite(x).all()
     ranker = load_ranker()
     best = cands[int(np.argmax(ranker.score(x)))]
