@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..models import Hit
 from ..store import LoadedIndex
-from .features import DENSE, FEATURES, FOCUS, evidence_features, uses_dense
+from .features import DENSE, FEATURES, FOCUS, SOFT, SOFT_EMBED, evidence_features, uses_dense
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 MODEL_PATH = RESOURCES / "answerability-v2.json"
@@ -45,7 +45,7 @@ class AnswerabilityModel:
     def load(cls, path: Path = MODEL_PATH) -> "AnswerabilityModel":
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         # Features are read by name, so a model on a subset of them, or with the optional FOCUS ones, applies.
-        unknown = [f for f in data["features"] if f not in FEATURES + FOCUS + DENSE]
+        unknown = [f for f in data["features"] if f not in FEATURES + FOCUS + DENSE + SOFT]
         if unknown:
             raise ValueError(f"answerability model {path} was trained on features this code lacks ({unknown}); retrain it")
         keys = ("kind", "mean", "scale", "coef", "intercept", "init", "rate", "trees", "meta", "version")
@@ -54,6 +54,14 @@ class AnswerabilityModel:
     @property
     def needs_dense(self) -> bool:
         return uses_dense(self.features)
+
+    @property
+    def uses_soft(self) -> bool:
+        return any(f in SOFT for f in self.features)
+
+    @property
+    def needs_embeddings(self) -> bool:
+        return any(f in SOFT_EMBED for f in self.features)
 
     def log_odds(self, features: dict[str, float]) -> float:
         x = [float(features[name]) for name in self.features]
@@ -87,11 +95,12 @@ class Decision:
 
 
 def decide(index: LoadedIndex, question: str, intent: str, hits: list[Hit], threshold: float | None = None,
-           model: AnswerabilityModel | None = None, dense: bool | None = None) -> Decision:
+           model: AnswerabilityModel | None = None, dense: bool | None = None, embeddings=None) -> Decision:
     """Found or not found, with the probability it rests on. `threshold` overrides the one shipped with
     the model (chosen on held-out data for a stated precision; see the artifact's meta). `dense`: whether
     search ran its dense side (None: whether any hit carries a cosine); without it a model that needs
-    dense features gives way to the lexical one (its own threshold; an override applies to the served model)."""
+    dense features gives way to the lexical one (its own threshold; an override applies to the served model).
+    `embeddings`: search's model, for a model with embedding-level soft-coverage features."""
     model = model or load_model()
     if dense is None:
         dense = any(h.dense_score is not None for h in hits)
@@ -100,7 +109,8 @@ def decide(index: LoadedIndex, question: str, intent: str, hits: list[Hit], thre
         threshold = None
     if not hits:
         return Decision(False, 0.0, model.threshold, {}, model.version)
-    feats = evidence_features(index, question, intent, hits)
+    feats = evidence_features(index, question, intent, hits, soft=model.uses_soft,
+                              embeddings=embeddings if model.needs_embeddings else None)
     p = model.probability(feats)
     t = model.threshold if threshold is None else threshold
     return Decision(p >= t, p, t, feats, model.version)
