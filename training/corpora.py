@@ -97,12 +97,6 @@ class MemoryCollection:
         top = np.argsort(-sims, kind="stable")[:n]
         return {"ids": [[self.ids[i] for i in top]], "distances": [[float(1.0 - sims[i]) for i in top]]}
 
-    def get(self, ids: list[str], include=None) -> dict:
-        """Stored vectors by chunk id (the soft-coverage features read the best passages' vectors)."""
-        pos = self.__dict__.setdefault("_pos", {c: i for i, c in enumerate(self.ids)})
-        found = [i for i in ids if i in pos]
-        return {"ids": found, "embeddings": [self.matrix[pos[i]] for i in found]}
-
 
 def training_embeddings():
     """The configured embedding model (ASSISTANT_EMBEDDING_RUNTIME=st is the fast one) behind the shared
@@ -129,12 +123,6 @@ def training_embeddings():
                 vectors = batched(part, "query") if batched else [self.inner.embed_query(t) for t in part]
                 self.cache.put_many(key, [(EmbeddingCache.key(t), np.asarray(v, dtype=np.float32))
                                           for t, v in zip(part, vectors)])
-
-        def embed_queries(self, texts: list[str]) -> list[list[float]]:
-            """Query vectors of several texts, the missing ones embedded in one batch."""
-            self.prefetch_queries(texts)
-            found = self.cache.get_many(self.model_key + "|query", [EmbeddingCache.key(t) for t in texts])
-            return [found[EmbeddingCache.key(t)].tolist() for t in texts]
 
         def embed_query(self, text: str) -> list[float]:
             key = self.model_key + "|query"

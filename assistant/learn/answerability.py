@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..models import Hit
 from ..store import LoadedIndex
-from .features import DENSE, FEATURES, FOCUS, SOFT, SOFT_EMBED, evidence_features, uses_dense
+from .features import DENSE, FEATURES, FOCUS, SOFT, evidence_features, uses_dense
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 MODEL_PATH = RESOURCES / "answerability-v2.json"
@@ -59,10 +59,6 @@ class AnswerabilityModel:
     def uses_soft(self) -> bool:
         return any(f in SOFT for f in self.features)
 
-    @property
-    def needs_embeddings(self) -> bool:
-        return any(f in SOFT_EMBED for f in self.features)
-
     def log_odds(self, features: dict[str, float]) -> float:
         x = [float(features[name]) for name in self.features]
         if self.kind == "trees":
@@ -95,12 +91,11 @@ class Decision:
 
 
 def decide(index: LoadedIndex, question: str, intent: str, hits: list[Hit], threshold: float | None = None,
-           model: AnswerabilityModel | None = None, dense: bool | None = None, embeddings=None) -> Decision:
+           model: AnswerabilityModel | None = None, dense: bool | None = None) -> Decision:
     """Found or not found, with the probability it rests on. `threshold` overrides the one shipped with
     the model (chosen on held-out data for a stated precision; see the artifact's meta). `dense`: whether
     search ran its dense side (None: whether any hit carries a cosine); without it a model that needs
-    dense features gives way to the lexical one (its own threshold; an override applies to the served model).
-    `embeddings`: search's model, for a model with embedding-level soft-coverage features."""
+    dense features gives way to the lexical one (its own threshold; an override applies to the served model)."""
     model = model or load_model()
     if dense is None:
         dense = any(h.dense_score is not None for h in hits)
@@ -109,8 +104,7 @@ def decide(index: LoadedIndex, question: str, intent: str, hits: list[Hit], thre
         threshold = None
     if not hits:
         return Decision(False, 0.0, model.threshold, {}, model.version)
-    feats = evidence_features(index, question, intent, hits, soft=model.uses_soft,
-                              embeddings=embeddings if model.needs_embeddings else None)
+    feats = evidence_features(index, question, intent, hits, soft=model.uses_soft)
     p = model.probability(feats)
     t = model.threshold if threshold is None else threshold
     return Decision(p >= t, p, t, feats, model.version)

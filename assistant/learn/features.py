@@ -21,7 +21,7 @@ from ..ingest.region import chain, mentioned_regions
 from ..models import Hit
 from ..store import LoadedIndex
 from ..tokenize import char_bigrams, normalize_query, query_tokens, tagged_words
-from .soft_coverage import char_shares, embedding_closeness
+from .soft_coverage import char_shares
 
 FEATURES = (
     "cover_top1",  # weighted share of the question's terms in the best passage (with its title and heading)
@@ -61,11 +61,7 @@ SOFT_CHAR = (
     "uncovered_char_share",  # weighted mean of the uncovered terms' character shares (1 when none is uncovered)
     "soft_char_gain",  # soft_cover_char − cover_top3_union: the coverage the character matches add
 )
-SOFT_EMBED = (
-    "uncovered_embed_cos",  # the uncovered terms' best cosine to the best passages' vectors (1 when none)
-    "uncovered_embed_gap",  # … minus their best cosine anywhere in the corpus (0: the evidence is what they find)
-)
-SOFT = SOFT_CHAR + SOFT_EMBED
+SOFT = SOFT_CHAR
 _SENTENCE = re.compile(r"[^。；！？!?;\n]+")
 _YEAR = re.compile(r"(?:19|20)\d{2}(?=年)")
 _PROPER = ("nr", "nt", "ns", "nz")
@@ -76,10 +72,9 @@ def _passage(index: LoadedIndex, hit: Hit) -> str:
 
 
 def evidence_features(index: LoadedIndex, question: str, intent: str, hits: list[Hit],
-                      focus: bool = False, soft: bool = False, embeddings=None) -> dict[str, float]:
-    """The feature vector (by name) of `question` against its retrieved `hits` in `index`; the FOCUS ones
-    (not used by the shipped model) only when asked for, the SOFT ones with `soft` (the embedding-level
-    ones only given the search's `embeddings`)."""
+                      focus: bool = False, soft: bool = False) -> dict[str, float]:
+    """The feature vector (by name) of `question` against its retrieved `hits` in `index`; the FOCUS and
+    SOFT ones (not used by the shipped model) only when asked for."""
     q = normalize_query(question)
     out = dict.fromkeys(FEATURES + FOCUS, 0.0)
     out.update(dense_features(hits))
@@ -120,7 +115,7 @@ def evidence_features(index: LoadedIndex, question: str, intent: str, hits: list
     if uncovered:
         out["rarest_uncovered_idf"] = max(index.idf(t) for t in uncovered) / max_idf
     if soft:
-        out.update(soft_features(index, terms, uncovered, top, out["cover_top3_union"], embeddings))
+        out.update(soft_features(index, terms, uncovered, top, out["cover_top3_union"]))
     total = sum(terms.values())
     if total > 0:
         out["unknown_term_share"] = sum(w for t, w in terms.items() if t not in vocab) / total
@@ -166,11 +161,10 @@ def evidence_features(index: LoadedIndex, question: str, intent: str, hits: list
 
 
 def soft_features(index: LoadedIndex, terms: dict[str, float], uncovered: list[str], top: list[Hit],
-                  cover: float, embeddings=None) -> dict[str, float]:
+                  cover: float) -> dict[str, float]:
     """The SOFT features: the uncovered terms' closeness to the best passages `top` (`cover`: their hard
     coverage, cover_top3_union)."""
-    out = {"soft_cover_char": cover, "uncovered_char_share": 1.0, "soft_char_gain": 0.0, "uncovered_embed_cos": 1.0,
-           "uncovered_embed_gap": 0.0}
+    out = {"soft_cover_char": cover, "uncovered_char_share": 1.0, "soft_char_gain": 0.0}
     weights = {t: terms[t] for t in uncovered if t in terms}
     total, missing = sum(terms.values()), sum(weights.values())
     if not top or total <= 0 or missing <= 0:
@@ -180,11 +174,6 @@ def soft_features(index: LoadedIndex, terms: dict[str, float], uncovered: list[s
     out["uncovered_char_share"] = gained / missing
     out["soft_cover_char"] = min(cover + gained / total, 1.0)
     out["soft_char_gain"] = out["soft_cover_char"] - cover
-    close = embedding_closeness(index, weights, top, embeddings)
-    if close is not None:
-        out["uncovered_embed_cos"], out["uncovered_embed_gap"] = close
-    else:
-        out["uncovered_embed_cos"], out["uncovered_embed_gap"] = 0.0, -1.0  # no vectors: nothing known
     return out
 
 
