@@ -15,6 +15,7 @@ would be answered.
     ASSISTANT_EMBEDDING_RUNTIME=st ASSISTANT_EMBEDDING_CACHE=/path/embeddings.sqlite \
     nice -n 10 python training/train_answerability.py --dense [--out assistant/resources/answerability-v2.json]
         [--rows ROWS.jsonl] [--figure docs/figures/answerability-v2-curve.svg] [--reuse-rows]
+        [--with-soft soft_cover_char,…]   # soft coverage of uncovered terms (measured, not shipped)
 """
 
 from __future__ import annotations
