@@ -15,6 +15,7 @@ would be answered.
     ASSISTANT_EMBEDDING_RUNTIME=st ASSISTANT_EMBEDDING_CACHE=/path/embeddings.sqlite \
     nice -n 10 python training/train_answerability.py --dense [--out assistant/resources/answerability-v2.json]
         [--rows ROWS.jsonl] [--figure docs/figures/answerability-v2-curve.svg] [--reuse-rows]
+        [--with-soft soft_cover_char,…]   # soft coverage of uncovered terms (measured, not shipped)
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from training.corpora import (ROOT, WORK, absent_object_questions, gd_questions,
 from assistant.answer.intent import detect_intent  # noqa: E402
 from assistant.answer.spelling import correct  # noqa: E402
 from assistant.learn.answerability import LEXICAL_MODEL_PATH, MODEL_PATH  # noqa: E402
-from assistant.learn.features import DENSE, FEATURES, FOCUS, evidence_features  # noqa: E402
+from assistant.learn.features import DENSE, FEATURES, FOCUS, SOFT, evidence_features  # noqa: E402
 from assistant.tokenize import normalize_query  # noqa: E402
 
 K = 8
@@ -59,7 +60,7 @@ def rows_for(name: str, index, questions: list[dict], corpus: str, label_of, emb
         if label is None:
             continue
         intent = detect_intent(normalize_query(question))
-        feats = evidence_features(index, question, intent, hits, focus=True)
+        feats = evidence_features(index, question, intent, hits, focus=True, soft=True)
         out.append({"set": name, "corpus": corpus, "question": q["question"], "label": label,
                     "validation": in_validation(q["key"]), "features": feats})
     print(f"  {name}: {len(out)} rows ({sum(r['label'] for r in out)} positive)", flush=True)
@@ -165,6 +166,9 @@ def main() -> int:
     ap.add_argument("--reuse-rows", action="store_true", help="train on rows assembled by an earlier run")
     ap.add_argument("--max-false-answer", type=float, default=0.02)
     ap.add_argument("--with-focus", action="store_true", help="add the FOCUS features (measured, not shipped)")
+    ap.add_argument("--with-soft", default="",
+                    help="soft coverage of the uncovered terms (measured, not shipped): comma-separated SOFT "
+                         "names, or 'all'")
     ap.add_argument("--threshold-rule", choices=("pooled", "each"), default="pooled")
     ap.add_argument("--model", choices=("gb", "lr"), default="gb")
     ap.add_argument("--in-domain-weight", type=float, default=6.0)
@@ -186,7 +190,10 @@ def main() -> int:
         rows = assemble(args.dense, args.spelled)
         rows_path.parent.mkdir(parents=True, exist_ok=True)
         rows_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    names = FEATURES + (FOCUS if args.with_focus else ()) + (DENSE if args.dense else ())
+    soft = SOFT if args.with_soft == "all" else tuple(n for n in args.with_soft.split(",") if n)
+    if set(soft) - set(SOFT):
+        ap.error(f"--with-soft: unknown features {sorted(set(soft) - set(SOFT))} (known: {', '.join(SOFT)})")
+    names = FEATURES + (FOCUS if args.with_focus else ()) + (DENSE if args.dense else ()) + soft
     X = np.array([[float(r["features"][n]) for n in names] for r in rows])
     y = np.array([r["label"] for r in rows])
     val = np.array([r["validation"] for r in rows])

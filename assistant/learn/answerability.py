@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..models import Hit
 from ..store import LoadedIndex
-from .features import DENSE, FEATURES, FOCUS, evidence_features, uses_dense
+from .features import DENSE, FEATURES, FOCUS, SOFT, evidence_features, uses_dense
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 MODEL_PATH = RESOURCES / "answerability-v2.json"
@@ -45,7 +45,7 @@ class AnswerabilityModel:
     def load(cls, path: Path = MODEL_PATH) -> "AnswerabilityModel":
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         # Features are read by name, so a model on a subset of them, or with the optional FOCUS ones, applies.
-        unknown = [f for f in data["features"] if f not in FEATURES + FOCUS + DENSE]
+        unknown = [f for f in data["features"] if f not in FEATURES + FOCUS + DENSE + SOFT]
         if unknown:
             raise ValueError(f"answerability model {path} was trained on features this code lacks ({unknown}); retrain it")
         keys = ("kind", "mean", "scale", "coef", "intercept", "init", "rate", "trees", "meta", "version")
@@ -54,6 +54,10 @@ class AnswerabilityModel:
     @property
     def needs_dense(self) -> bool:
         return uses_dense(self.features)
+
+    @property
+    def uses_soft(self) -> bool:
+        return any(f in SOFT for f in self.features)
 
     def log_odds(self, features: dict[str, float]) -> float:
         x = [float(features[name]) for name in self.features]
@@ -100,7 +104,7 @@ def decide(index: LoadedIndex, question: str, intent: str, hits: list[Hit], thre
         threshold = None
     if not hits:
         return Decision(False, 0.0, model.threshold, {}, model.version)
-    feats = evidence_features(index, question, intent, hits)
+    feats = evidence_features(index, question, intent, hits, soft=model.uses_soft)
     p = model.probability(feats)
     t = model.threshold if threshold is None else threshold
     return Decision(p >= t, p, t, feats, model.version)

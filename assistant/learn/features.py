@@ -21,6 +21,7 @@ from ..ingest.region import chain, mentioned_regions
 from ..models import Hit
 from ..store import LoadedIndex
 from ..tokenize import char_bigrams, normalize_query, query_tokens, tagged_words
+from .soft_coverage import char_shares
 
 FEATURES = (
     "cover_top1",  # weighted share of the question's terms in the best passage (with its title and heading)
@@ -54,6 +55,13 @@ DENSE = (
     "dense_top3_mean",  # mean cosine of the three best fused passages (missing ones count 0)
     "dense_top1_rank",  # log(1 + dense rank) of the best fused passage (log 101 when not a dense candidate)
 )
+# Soft coverage of the terms the three best passages lack (soft_coverage.py): how close they come anyway.
+SOFT_CHAR = (
+    "soft_cover_char",  # cover_top3_union with each uncovered term counted by its best sentence's character share
+    "uncovered_char_share",  # weighted mean of the uncovered terms' character shares (1 when none is uncovered)
+    "soft_char_gain",  # soft_cover_char − cover_top3_union: the coverage the character matches add
+)
+SOFT = SOFT_CHAR
 _SENTENCE = re.compile(r"[^。；！？!?;\n]+")
 _YEAR = re.compile(r"(?:19|20)\d{2}(?=年)")
 _PROPER = ("nr", "nt", "ns", "nz")
@@ -64,9 +72,9 @@ def _passage(index: LoadedIndex, hit: Hit) -> str:
 
 
 def evidence_features(index: LoadedIndex, question: str, intent: str, hits: list[Hit],
-                      focus: bool = False) -> dict[str, float]:
-    """The feature vector (by name) of `question` against its retrieved `hits` in `index`; the FOCUS ones
-    (not used by the shipped model) only when asked for."""
+                      focus: bool = False, soft: bool = False) -> dict[str, float]:
+    """The feature vector (by name) of `question` against its retrieved `hits` in `index`; the FOCUS and
+    SOFT ones (not used by the shipped model) only when asked for."""
     q = normalize_query(question)
     out = dict.fromkeys(FEATURES + FOCUS, 0.0)
     out.update(dense_features(hits))
@@ -106,6 +114,8 @@ def evidence_features(index: LoadedIndex, question: str, intent: str, hits: list
     uncovered = [t for t in terms if coverage({t: 1.0}, union, alias, vocab) < 0.5] if union else list(terms)
     if uncovered:
         out["rarest_uncovered_idf"] = max(index.idf(t) for t in uncovered) / max_idf
+    if soft:
+        out.update(soft_features(index, terms, uncovered, top, out["cover_top3_union"]))
     total = sum(terms.values())
     if total > 0:
         out["unknown_term_share"] = sum(w for t, w in terms.items() if t not in vocab) / total
@@ -147,6 +157,23 @@ def evidence_features(index: LoadedIndex, question: str, intent: str, hits: list
             out["top_term_share"] = covered[heaviest] / sum(covered.values())
             rest = {t: w for t, w in terms.items() if t != heaviest}
             out["cover_without_top"] = coverage(rest, union, alias, vocab) if rest else 0.0
+    return out
+
+
+def soft_features(index: LoadedIndex, terms: dict[str, float], uncovered: list[str], top: list[Hit],
+                  cover: float) -> dict[str, float]:
+    """The SOFT features: the uncovered terms' closeness to the best passages `top` (`cover`: their hard
+    coverage, cover_top3_union)."""
+    out = {"soft_cover_char": cover, "uncovered_char_share": 1.0, "soft_char_gain": 0.0}
+    weights = {t: terms[t] for t in uncovered if t in terms}
+    total, missing = sum(terms.values()), sum(weights.values())
+    if not top or total <= 0 or missing <= 0:
+        return out
+    shares = char_shares(index, list(weights), top)
+    gained = sum(weights[t] * shares[t] for t in weights)
+    out["uncovered_char_share"] = gained / missing
+    out["soft_cover_char"] = min(cover + gained / total, 1.0)
+    out["soft_char_gain"] = out["soft_cover_char"] - cover
     return out
 
 
