@@ -41,6 +41,8 @@ class BuildReport:
     chunks: int = 0
     embedded: int = 0
     embeddings_cached: int = 0
+    sentences_embedded: int = 0  # the answer's candidate sentences (sentence_vectors.npz)
+    sentences_cached: int = 0
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     skipped: list[tuple[str, str]] = field(default_factory=list)
@@ -50,6 +52,8 @@ class BuildReport:
             f"索引完成：新增 {self.added}，更新 {self.updated}，删除 {self.removed}，未变 {self.unchanged} 个文档；"
             f"共 {self.documents} 个文档、{self.chunks} 个片段；用时 {self.seconds:.1f} 秒",
             f"向量：新计算 {self.embedded}，复用缓存 {self.embeddings_cached}；"
+            + (f"句子向量：新计算 {self.sentences_embedded}，复用缓存 {self.sentences_cached}；"
+               if self.sentences_embedded or self.sentences_cached else "")
             + "，".join(f"{k} {v:.1f}s" for k, v in self.timings.items()),
         ]
         for name, reason in self.skipped:
@@ -205,6 +209,8 @@ def _write_build(build_dir: Path, docs: list[DocRecord], chunks: list[Chunk], ma
     to_embed = len(contexts)
     vectors = embeddings.embed_documents(contexts)
     report.timings["embed"] = time.perf_counter() - t
+    report.embedded = embeddings.stats["computed"]  # the chunks' vectors; the sentences' are counted apart
+    report.embeddings_cached = embeddings.stats["cached"]
     if settings.sentence_vectors and chunks:
         # The answer's candidate sentences, embedded once here so answering embeds nothing but the question.
         from .learn.sentence_spans import sentence_vectors
@@ -213,8 +219,8 @@ def _write_build(build_dir: Path, docs: list[DocRecord], chunks: list[Chunk], ma
         embeddings.on_batch = None
         sentence_vectors(docs_by_id, chunks, embeddings.embed_documents).save(build_dir / SENTENCE_VECTORS)
         report.timings["sentence-vectors"] = time.perf_counter() - t
-    report.embedded = embeddings.stats["computed"]
-    report.embeddings_cached = embeddings.stats["cached"]
+        report.sentences_embedded = embeddings.stats["computed"] - report.embedded
+        report.sentences_cached = embeddings.stats["cached"] - report.embeddings_cached
 
     t = time.perf_counter()
     store = vector_store_for(report.build_id, settings.chroma_url)
