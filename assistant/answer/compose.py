@@ -431,7 +431,6 @@ class OfflineComposer:
         enum = bool(_ENUM_OPEN.search(raw))
         level = enum_level(raw)  # the items' numbering level, once the first item is known
         end = lead.end
-        items = 0
         for s, e in split_sentences(rec.text[lead.end:cap], base=lead.end):
             text = rec.text[s:e]
             complete = text[-1] in _CLOSED or e >= len(rec.text) or rec.text[e] == "\n"
@@ -445,16 +444,14 @@ class OfflineComposer:
                     level = enum_level(text)
                 elif 0 <= enum_level(text) < level:
                     break  # numbered at an outer level: the next heading, not the next item
-                items += 1
             elif _ENUM_NEXT.match(text) and not enum and end > lead.end:
                 break  # the paragraph moves on to another numbered point the lead did not open
             end = e
         if end == lead.end or find_injections(rec.text[lead.start:end], limit=1):
             return lead
-        quoted = rec.text[lead.start:end].strip()
-        # Items 2, 3 … keep their numbers, so the first keeps its own (1.市级…申报书；2.…).
-        shown = quoted if items and enum_level(quoted) >= 0 else self._strip_marker(quoted)
-        return Sentence(lead.doc_id, lead.start, end, shown, lead.hit_rank, lead.section, lead.score)
+        # Items 2, 3 … keep their numbers, and so the first keeps its own (1.市级…申报书；2.…): _strip_marker.
+        return Sentence(lead.doc_id, lead.start, end, self._strip_marker(rec.text[lead.start:end]), lead.hit_rank,
+                        lead.section, lead.score)
 
     def _finish_thought(self, lead: Sentence) -> Sentence:
         """A short lead takes the sentences right after it in the same paragraph while it stays short:
@@ -641,7 +638,12 @@ class OfflineComposer:
 
     @staticmethod
     def _strip_marker(text: str) -> str:
-        """Drop the article number or list marker a sentence starts with: the citation names it."""
+        """Drop the article number or list marker a sentence starts with: the citation names it. A quote of
+        several items at the first item's level ((1)… (2)… (3)…) keeps it, as the others keep theirs."""
+        text = text.strip()
+        level = enum_level(text)
+        if level >= 0 and any(enum_level(piece) == level for piece in re.split(r"\s+", text)[1:]):
+            return text
         return re.sub(r"^(第[一二三四五六七八九十百零〇\d]+条\s*|[（(]?[一二三四五六七八九十\d]{1,3}[)）.．、]\s*|答\s*[：:]\s*)",
                       "", text.strip())
 

@@ -153,6 +153,18 @@ def test_a_set_extent_stops_at_the_next_heading_and_keeps_the_first_number(engin
     assert wide.text.startswith("1.市级标准化试点项目申报书")
 
 
+def test_a_quote_of_several_items_keeps_every_number():
+    from assistant.answer.compose import OfflineComposer
+
+    strip = OfflineComposer._strip_marker
+    # flattened text (items on one line) and one item per line alike
+    assert strip("（1）服从统一管理。 （2）自觉遵守。 （3）积极移风易俗。").startswith("（1）服从")
+    assert strip("1.申报书；\n2.实施方案；").startswith("1.申报书")
+    # one item, or an article followed by its inner items: the citation names the number
+    assert strip("（1）服从统一管理。") == "服从统一管理。"
+    assert strip("第十四条 给予一次性奖励：\n（一）区长质量奖50万元；").startswith("给予一次性奖励")
+
+
 def test_supporting_points_keep_to_the_programme_asked(engine):
     from assistant.answer import compose
 
