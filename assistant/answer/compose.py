@@ -64,6 +64,7 @@ SUPPORT_FLOOR = 0.4  # a supporting point scores at least this share of the lead
 # chunk's end) up to SET_EXTENT characters. SET_TRIGGER: 0 off, 1 the question asks for a set, 2 the lead
 # opens an enumeration, 3 either. Tuned on the ncp training split (docs/benchmarks.md).
 SET_EXTENT = 220
+SKIP_TITLE = True  # a lead starts after the document title it opens with
 PROGRAMME_GATE = True  # supporting points about another programme than the one asked are dropped
 SET_TRIGGER = 3
 # Questions that ask why a document exists or on what basis (then its purpose clause may lead).
@@ -360,6 +361,7 @@ class OfflineComposer:
         if lead is None:
             return []
         lead = self._authority(lead, ranked)
+        lead = self._after_title(lead)
         lead = self._complete_list(question, lead)
         extent = self._set_extent(question, lead)
         lead = extent if extent is not lead else self._finish_thought(lead)
@@ -470,6 +472,25 @@ class OfflineComposer:
             return lead
         return Sentence(lead.doc_id, lead.start, end, self._strip_marker(rec.text[lead.start:end]), lead.hit_rank,
                         lead.section, lead.score)
+
+    def _after_title(self, lead: Sentence) -> Sentence:
+        """A lead that opens with the document's own title (a news headline run into its first paragraph)
+        starts after it: the title is named by the citation, and the first line is for the answer."""
+        if not SKIP_TITLE:
+            return lead
+        rec = self.index.docs[lead.doc_id]
+        title = rec.meta.title.strip()
+        raw = rec.text[lead.start:lead.end]
+        head = raw.lstrip()
+        if len(title) < 6 or not head.startswith(title):
+            return lead
+        start = lead.start + (len(raw) - len(head)) + len(title)
+        while start < lead.end and (rec.text[start].isspace() or rec.text[start] in "：:，,。.）)"):
+            start += 1
+        if lead.end - start < 10:
+            return lead
+        return Sentence(lead.doc_id, start, lead.end, self._strip_marker(rec.text[start:lead.end]), lead.hit_rank,
+                        rec.section_for(start, lead.end), lead.score)
 
     def _lead(self, question: str, ranked: list[Sentence]) -> Sentence | None:
         """The best sentence that may open an answer."""

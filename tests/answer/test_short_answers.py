@@ -153,6 +153,25 @@ def test_a_set_extent_stops_at_the_next_heading_and_keeps_the_first_number(engin
     assert wide.text.startswith("1.市级标准化试点项目申报书")
 
 
+def test_a_lead_starts_after_the_document_title_it_opens_with(engine):
+    from assistant.answer import compose
+
+    index = engine.index
+    composer = compose.OfflineComposer(index, "区市场监管局")
+    doc_id, s, e = _line_at(index, "市级标准化试点项目申报指南", "根据青岛市市场监督管理局")
+    rec = index.docs[doc_id]
+    assert rec.text.startswith(rec.meta.title)
+    opening = compose.Sentence(doc_id, 0, e, rec.text[0:e], 1, "", 1.0)  # a headline run into its paragraph
+    lead = composer._after_title(opening)
+    assert lead.start > len(rec.meta.title) - 1 and lead.end == e
+    assert not lead.text.startswith(rec.meta.title) and rec.meta.title not in lead.text
+    # a lead that is the title alone, or does not open with it, stays as it is
+    title_only = compose.Sentence(doc_id, 0, len(rec.meta.title), rec.meta.title, 1, "", 1.0)
+    assert composer._after_title(title_only) is title_only
+    body = compose.Sentence(doc_id, s, e, rec.text[s:e], 1, "", 1.0)
+    assert composer._after_title(body) is body
+
+
 def test_a_quote_of_several_items_keeps_every_number():
     from assistant.answer.compose import OfflineComposer
 
