@@ -10,8 +10,9 @@ index_dir/
 from __future__ import annotations
 
 import json
-from urllib.parse import urlparse
 from dataclasses import dataclass, field
+from functools import cached_property
+from urllib.parse import urlparse
 from pathlib import Path
 
 import numpy as np
@@ -173,6 +174,11 @@ class LoadedIndex:
     @property
     def build_id(self) -> str:
         return self.manifest["build_id"]
+
+    @cached_property
+    def programmes(self) -> frozenset[str]:
+        """Every programme the documents' `programs` metadata names (青岛优品, 区长质量奖 …)."""
+        return frozenset(p for rec in self.docs.values() for p in rec.meta.programs)
 
     @classmethod
     def open(cls, index_dir: Path) -> "LoadedIndex":

@@ -64,9 +64,10 @@ SUPPORT_FLOOR = 0.4  # a supporting point scores at least this share of the lead
 # chunk's end) up to SET_EXTENT characters. SET_TRIGGER: 0 off, 1 the question asks for a set, 2 the lead
 # opens an enumeration, 3 either. Tuned on the ncp training split (docs/benchmarks.md).
 SET_EXTENT = 220
+SET_TRIGGER = 3
 SKIP_TITLE = True  # a lead starts after the document title it opens with
 PROGRAMME_GATE = True  # supporting points about another programme than the one asked are dropped
-SET_TRIGGER = 3
+OMNIBUS = 3  # a document covering this many programmes or more is an omnibus (若干政策措施, the FAQ)
 # Questions that ask why a document exists or on what basis (then its purpose clause may lead).
 ASKS_PURPOSE = re.compile(r"目的|为什么|为何|宗旨|依据|根据什么|出台背景")
 ASKS_ANNEX = re.compile(r"附件|附表|表格|名单|名录|清单|一览")
@@ -163,10 +164,9 @@ def named_programmes(index: LoadedIndex, question: str) -> set[str]:
     """The programmes (the corpus's own `programs` metadata: 青岛优品, 区长质量奖 …) a question names, directly
     or through an abbreviation (优品 → 青岛优品)."""
     q = normalize_query(question)
-    known = {p for rec in index.docs.values() for p in rec.meta.programs}
-    named = {p for p in known if p in q}
+    named = {p for p in index.programmes if p in q}
     for values in expansions(question).values():
-        named |= {v for v in values if v in known}
+        named |= {v for v in values if v in index.programmes}
     return named
 
 
@@ -183,11 +183,7 @@ def off_programme(index: LoadedIndex, s: "Sentence", asked: set[str]) -> bool:
         return True
     if len(programmes) < OMNIBUS:
         return False
-    others = {p for rec in index.docs.values() for p in rec.meta.programs} - asked
-    return any(p in s.text for p in others)
-
-
-OMNIBUS = 3
+    return any(p in s.text for p in index.programmes - asked)
 
 
 def coverage(terms: dict[str, float], text: str, alias: dict[str, list[str]], vocab: dict | None = None) -> float:
@@ -317,10 +313,11 @@ class OfflineComposer:
             if brief:
                 return lines
             asked = named_programmes(self.index, question) if self.ranker is not None and PROGRAMME_GATE else set()
+            listed = "\n".join(lines)
             extra = [x for x in self._rank_sentences(question, intent, hits, terms, alias)
                      if (x.doc_id != doc_id or not (heading[0] <= x.start < heading[1]))
                      and not off_programme(self.index, x, asked)
-                     and x.text.rstrip("。；;，,") not in "\n".join(lines)]  # the list already says it
+                     and x.text.rstrip("。；;，,") not in listed]  # the list already says it
             floor = 0.6 if self.ranker is None else self.ranker.threshold
             for x in (extra[:2] if specific else [e for e in extra[:1] if e.score >= floor]):
                 if self.ranker is not None and not self._may_lead(question, x):
@@ -666,7 +663,7 @@ class OfflineComposer:
         if level >= 0 and any(enum_level(piece) == level for piece in re.split(r"\s+", text)[1:]):
             return text
         return re.sub(r"^(第[一二三四五六七八九十百零〇\d]+条\s*|[（(]?[一二三四五六七八九十\d]{1,3}[)）.．、]\s*|答\s*[：:]\s*)",
-                      "", text.strip())
+                      "", text)
 
     def _widen(self, sentence: Sentence, limit: int = 240, paragraph: bool = True) -> Sentence:
         """The whole paragraph around the best sentence when it is short (the sentences next to it
