@@ -158,13 +158,19 @@ def outline_entries(root: Node) -> list[OutlineEntry]:
     return out
 
 
-def section_at(outline: list[OutlineEntry], lines: list[tuple[int, int]], start: int, end: int) -> str:
-    """Heading path of the innermost section containing [start, end), with 第N款 when it sits in one
-    paragraph of a multi-paragraph article."""
+def innermost_section(outline: list[OutlineEntry], start: int, end: int) -> OutlineEntry | None:
+    """The innermost outline entry (section, article, item) containing [start, end)."""
     best: OutlineEntry | None = None
     for entry in outline:
         if entry.start <= start and end <= entry.end and (best is None or entry.start >= best.start):
             best = entry
+    return best
+
+
+def section_at(outline: list[OutlineEntry], lines: list[tuple[int, int]], start: int, end: int) -> str:
+    """Heading path of the innermost section containing [start, end), with 第N款 when it sits in one
+    paragraph of a multi-paragraph article."""
+    best = innermost_section(outline, start, end)
     if best is None:
         return ""
     path = best.path

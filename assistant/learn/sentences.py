@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 
 from ..answer.intent import INTENT_WORDS, SECTION_CUES, SENTENCE_CUES, detect_intent
-from ..ingest.chunking import ANSWER_LINE, QUESTION_LINE  # the FAQ lines the chunker pairs
+from ..ingest.chunking import ANSWER_LINE, QUESTION_LINE, innermost_section  # FAQ lines the chunker pairs
 from ..models import Hit
 from ..store import LoadedIndex
 from ..tokenize import char_bigrams
@@ -126,10 +126,7 @@ def dense_sentence_features(index: LoadedIndex, cands: list[Candidate], query_ve
 def _unit(rec, c: Candidate) -> tuple[str, int, int] | None:
     """(doc, start, end) of the innermost outline section holding the candidate (an article in a statute),
     else of its paragraph."""
-    best = None
-    for entry in rec.outline:
-        if entry.start <= c.start and c.end <= entry.end and (best is None or entry.start >= best.start):
-            best = entry
+    best = innermost_section(rec.outline, c.start, c.end)
     if best is not None:
         return c.doc_id, best.start, best.end
     for s, e in rec.lines:
