@@ -106,15 +106,23 @@ def _line_at(index, title_part: str, starts: str):
     raise AssertionError(f"no line {starts} in {title_part}")
 
 
+def _sentence_at(index, title_part: str, starts: str):
+    """That line as the composer's Sentence (the lead a test hands to one composer step)."""
+    from assistant.answer.compose import Sentence
+
+    doc_id, s, e = _line_at(index, title_part, starts)
+    rec = index.docs[doc_id]
+    return Sentence(doc_id, s, e, rec.text[s:e], 1, rec.section_for(s, e), 1.0)
+
+
 def test_a_set_question_quotes_the_whole_enumeration_cited_within_the_cap(engine):
     from assistant.answer import compose
     from assistant.answer.citations import CitationList
 
     index = engine.index
     composer = compose.OfflineComposer(index, "区市场监管局")
-    doc_id, s, e = _line_at(index, "一站式", "第九条")
-    rec = index.docs[doc_id]
-    lead = compose.Sentence(doc_id, s, e, rec.text[s:e], 1, rec.section_for(s, e), 1.0)
+    lead = _sentence_at(index, "一站式", "第九条")
+    rec, s, e = index.docs[lead.doc_id], lead.start, lead.end
     wide = composer._set_extent("一站式平台推出了哪些国际NQI合作互认举措？", lead)
     quoted = rec.text[wide.start:wide.end]
     # The lead-in's items follow, whole items only, never past the cap.
@@ -141,9 +149,8 @@ def test_a_set_extent_stops_at_the_next_heading_and_keeps_the_first_number(engin
 
     index = engine.index
     composer = compose.OfflineComposer(index, "区市场监管局")
-    doc_id, s, e = _line_at(index, "市级标准化试点项目申报指南", "1.市级标准化试点项目申报书")
-    rec = index.docs[doc_id]
-    lead = compose.Sentence(doc_id, s, e, rec.text[s:e], 1, rec.section_for(s, e), 1.0)
+    lead = _sentence_at(index, "市级标准化试点项目申报指南", "1.市级标准化试点项目申报书")
+    rec = index.docs[lead.doc_id]
     wide = composer._set_extent("申报市级标准化试点要交哪些材料？", lead)
     quoted = rec.text[wide.start:wide.end]
     # 三、申报材料's five items, not 四、申报流程 after them (another numbering: the next heading)
@@ -192,8 +199,7 @@ def test_supporting_points_keep_to_the_programme_asked(engine):
     assert answer.found and all("青岛优品" in p for p in programmes)
     # the rule itself: another programme's document, or a sentence naming only another programme, is off
     index = engine.index
-    doc_id, s, e = _line_at(index, "市级标准化试点项目申报指南", "1.申报单位在城阳区依法登记注册")
-    other = compose.Sentence(doc_id, s, e, index.docs[doc_id].text[s:e], 1, "", 1.0)
+    other = _sentence_at(index, "市级标准化试点项目申报指南", "1.申报单位在城阳区依法登记注册")
     assert compose.off_programme(index, other, {"青岛优品"})
     assert not compose.off_programme(index, other, {"标准化试点"}) and not compose.off_programme(index, other, set())
     assert compose.named_programmes(index, "优品怎么申报") == {"青岛优品"}
