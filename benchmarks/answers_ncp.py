@@ -90,10 +90,14 @@ def run_worker(code_dir: Path | None, index_dir: Path, questions: list, script: 
 
 
 def extract(rev: str) -> Path:
-    """The `assistant` package as it was at `rev`, under benchmarks/results/ (git-ignored)."""
-    out = ROOT / "benchmarks" / "results" / f"code-{rev}"
+    """The `assistant` package as it was at `rev`, under benchmarks/results/ (git-ignored). Named by the
+    commit, not by `rev` itself: HEAD or a branch moves, and a tree cached under its name would go stale."""
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", rev], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    out = ROOT / "benchmarks" / "results" / f"code-{commit}"
     if not (out / "assistant").exists():
-        data = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "assistant"], capture_output=True, check=True).stdout
+        data = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "assistant"], capture_output=True,
+                              check=True).stdout
         with tarfile.open(fileobj=io.BytesIO(data)) as tar:
             tar.extractall(out)
     return out
