@@ -119,7 +119,7 @@ class Searcher:
             # question names when the corpus holds documents for it.
             target = self.target_region(q)
             for pos in fused:
-                if not self._applies(self.index.chunks[pos].doc_id, target):
+                if not self.applies_to(self.index.chunks[pos].doc_id, target):
                     fused[pos] *= penalty
         scored = sorted(((s, pos) for pos, s in fused.items()), key=lambda x: (-x[0], x[1]))
         if self.settings.reranker_model:
@@ -174,7 +174,8 @@ class Searcher:
         held = self.held_regions(named) if named else []
         return held[0] if held else service
 
-    def _applies(self, doc_id: str, target: str) -> bool:
+    def applies_to(self, doc_id: str, target: str) -> bool:
+        """Whether a document's rules apply in `target` (its region is on the chain, or inside it)."""
         region = self.index.docs[doc_id].meta.region
         return applies(region, target) or within(region, target)
 

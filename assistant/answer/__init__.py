@@ -137,6 +137,8 @@ def _compose(searcher: Searcher, resolved: str, intent: str, hits: list[Hit], se
     index = searcher.index
     composer = OfflineComposer(index, settings.helpdesk_contact, settings.answer_min_coverage)
     query_vector = searcher.query_vector(resolved)  # search's own embedding of the question, if it made one
+    target = searcher.target_region(resolved)
+    applicable = lambda doc_id: searcher.applies_to(doc_id, target)  # noqa: E731  (whose rules apply)
     answer: Answer | None = None
     if settings.llm_base_url and hits:
         from .llm import stream_llm, validate
@@ -161,10 +163,10 @@ def _compose(searcher: Searcher, resolved: str, intent: str, hits: list[Hit], se
         except Exception as exc:  # endpoint down, timeout, bad response: the user still gets an answer
             log.warning("LLM endpoint failed (%s); using the offline composer", type(exc).__name__)
         if answer is None:
-            answer = composer.compose(resolved, intent, hits, forced=forced, query_vector=query_vector)
+            answer = composer.compose(resolved, intent, hits, forced=forced, query_vector=query_vector, applies=applicable)
             answer.notices.append("大模型服务未能给出有依据的回答，以下为原文摘录。")
         return answer
-    answer = composer.compose(resolved, intent, hits, forced=forced, query_vector=query_vector)
+    answer = composer.compose(resolved, intent, hits, forced=forced, query_vector=query_vector, applies=applicable)
     yield from _emit(answer)
     return answer
 

@@ -10,7 +10,9 @@ Current policies are preferred over superseded ones, and it refuses plainly when
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
+from typing import Callable
 
 from ..ingest.chunking import ARTICLE_RANK
 from ..ingest.injection import find_injections, is_injection
@@ -68,6 +70,10 @@ SET_TRIGGER = 3
 SKIP_TITLE = True  # a lead starts after the document title it opens with
 PROGRAMME_GATE = True  # supporting points about another programme than the one asked are dropped
 OMNIBUS = 3  # a document covering this many programmes or more is an omnibus (若干政策措施, the FAQ)
+# A lead from a document that does not apply to the asker (上海市标准化条例 for a Qingdao enterprise) gives way
+# to a candidate from an applicable one that says the same thing (标准化法 第二十七条): same rule, the asker's
+# own source. "The same" = character-bigram Dice at least TWIN_DICE (0 turns the swap off).
+TWIN_DICE = 0.5
 # Questions that ask why a document exists or on what basis (then its purpose clause may lead).
 ASKS_PURPOSE = re.compile(r"目的|为什么|为何|宗旨|依据|根据什么|出台背景")
 ASKS_ANNEX = re.compile(r"附件|附表|表格|名单|名录|清单|一览")
@@ -213,15 +219,18 @@ class OfflineComposer:
         self.found_threshold = found_threshold
         self.ranker = ranker or (load_ranker() if learned else None)
         self.query_vector = None  # the question's e5 query vector, for the dense sentence features
+        self.applies: Callable[[str], bool] | None = None  # jurisdiction of the question being answered
 
     # --- entry point -----------------------------------------------------------------------------
 
     def compose(self, question: str, intent: str, hits: list[Hit], forced: bool = False,
-                query_vector: list[float] | None = None) -> Answer:
+                query_vector: list[float] | None = None, applies: Callable[[str], bool] | None = None) -> Answer:
         """`forced`: the passages were chosen by a person (help-desk), so no relevance refusal.
         `query_vector`: the vector search embedded for this question (Searcher.query_vector); without it
-        the sentence ranker uses its model without dense sentence features."""
+        the sentence ranker uses its model without dense sentence features. `applies(doc_id)`: whether a
+        document's rules apply to the asker (jurisdiction); None treats every document as applicable."""
         self.query_vector = query_vector
+        self.applies = applies
         terms = question_terms(self.index, question)
         alias = expansions(question)
         asks_old = bool(OLD_CUES.search(question))
@@ -357,6 +366,7 @@ class OfflineComposer:
         lead = self._lead(question, ranked)
         if lead is None:
             return []
+        lead = self._applicable_twin(lead, ranked)
         lead = self._authority(lead, ranked)
         lead = self._after_title(lead)
         lead = self._complete_list(question, lead)
@@ -391,6 +401,22 @@ class OfflineComposer:
             said += s.text
             chosen.append(s)
         return lines
+
+    def _applicable_twin(self, lead: Sentence, ranked: list[Sentence]) -> Sentence:
+        """The same rule from a document that applies to the asker, when the lead's own document does not
+        (regional regulations restate the national law almost word for word)."""
+        if not TWIN_DICE or self.applies is None or self.applies(lead.doc_id):
+            return lead
+        grams = Counter(char_bigrams(lead.text))
+        if not grams:
+            return lead
+        for s in ranked:
+            if s is lead or not self.applies(s.doc_id) or not self._may_lead("", s):
+                continue
+            other = Counter(char_bigrams(s.text))
+            if other and 2 * sum((grams & other).values()) / (sum(grams.values()) + sum(other.values())) >= TWIN_DICE:
+                return s
+        return lead
 
     def _authority(self, lead: Sentence, ranked: list[Sentence]) -> Sentence:
         """When a guide or FAQ restates a policy, the policy's own sentence with the same figure leads

@@ -73,3 +73,20 @@ def test_a_follow_up_keeps_the_region_of_the_conversation(statutes_engine):
     assert "上海市" not in other.resolved_question
     same_ask = statutes_engine.ask("那山东省呢？", [("上海市对主导制定国际标准的企业有什么资助？", first)])
     assert "山东省" in same_ask.resolved_question and "上海市" not in same_ask.resolved_question
+
+
+def test_a_lead_from_another_region_gives_way_to_the_same_rule_from_an_applicable_document(statutes_engine):
+    from assistant.answer.compose import OfflineComposer
+
+    index = statutes_engine.index
+    question = "企业执行的企业标准的编号和名称要公开吗"
+    hits = statutes_engine.search(question, 8)
+    shanghai = [h for h in hits if h.title == "上海市标准化条例"]
+    hits = shanghai + [h for h in hits if h.title != "上海市标准化条例"]  # another region's passage first
+    region = {doc_id: rec.meta.region for doc_id, rec in index.docs.items()}
+    composer = OfflineComposer(index, "")
+    unaware = composer.compose(question, "general", hits)
+    assert unaware.citations[0].title == "上海市标准化条例"  # without jurisdiction, Shanghai's rule leads
+    served = composer.compose(question, "general", hits, applies=lambda doc_id: region[doc_id] != "上海市")
+    assert served.found and served.citations[0].title in ("中华人民共和国标准化法", "山东省标准化条例")
+    assert "编号和名称" in served.answer.split("\n")[0]
