@@ -78,7 +78,8 @@ def main() -> None:
 
     rankers = [(str(p), ranker_from(p)) for p in args.ranker] or [("shipped", load_ranker())]
     shipped = {name: getattr(compose, name) for name in ("HAND_WEIGHT", "EXTEND_BELOW", "SUPPORT_FLOOR", "LEAD_MAX",
-                                                          "ANSWER_BUDGET", "MAX_SUPPORT", "SET_EXTENT", "SET_TRIGGER")}
+                                                          "ANSWER_BUDGET", "MAX_SUPPORT", "SET_EXTENT", "SET_TRIGGER",
+                                                          "SUPPORT_SURE", "TWIN_DICE")}
     configs = [{}] + [dict((kv.split("=")[0], float(kv.split("=")[1])) for kv in s.split(",")) for s in args.set]
     results = []
     for rname, ranker in rankers:

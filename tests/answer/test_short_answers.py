@@ -217,3 +217,36 @@ def test_a_one_fact_question_keeps_its_lead_short(engine):
     assert composer._set_extent("区长质量奖多久评一次？", lead) is lead
     a = engine.ask("区长质量奖多久评一次？")
     assert a.found and len(first_line(a)) <= 160
+
+
+def test_a_point_the_ranker_is_sure_of_is_kept_though_it_adds_no_term_of_the_question(engine):
+    """Supporting points must add something the lead lacks — a term of the question, a fact asked for — unless
+    the sentence ranker's own probability says the point answers too (SUPPORT_SURE)."""
+    from assistant.answer import compose
+    from assistant.answer.citations import CitationList
+    from assistant.text import split_sentences
+
+    index = engine.index
+    composer = compose.OfflineComposer(index, "区市场监管局")
+    question = "区长质量奖评审有什么要求"
+    terms = compose.question_terms(index, question)
+    lead = _sentence_at(index, "区长质量奖管理办法", "第十四条")
+    lead.score = lead.prob = 1.0
+    rec = index.docs[lead.doc_id]
+    plain = [(s, e) for s, e in split_sentences(rec.text, base=0)
+             if 15 <= e - s <= 60 and not re.search(r"\d", rec.text[s:e]) and s > lead.end
+             and not any(t in rec.text[s:e].lower() for t in terms) and "评审" not in rec.text[s:e]]
+    assert len(plain) >= 2, "the test needs two sentences that add no term of the question"
+    (s1, e1), (s2, e2) = plain[:2]
+    sure = compose.Sentence(lead.doc_id, s1, e1, rec.text[s1:e1], 1, rec.section_for(s1, e1), 0.9, prob=0.9)
+    unsure = compose.Sentence(lead.doc_id, s2, e2, rec.text[s2:e2], 1, rec.section_for(s2, e2), 0.9, prob=0.05)
+    lines = composer._short_answer(question, [lead, sure, unsure], terms, {}, CitationList(index), brief=False)
+    points = "\n".join(lines[1:])
+    assert composer._strip_marker(sure.text) in points and composer._strip_marker(unsure.text) not in points
+    old = compose.SUPPORT_SURE
+    try:
+        compose.SUPPORT_SURE = 0.0  # without the rule, a point that adds nothing is never kept
+        lines = composer._short_answer(question, [lead, sure, unsure], terms, {}, CitationList(index), brief=False)
+        assert len(lines) == 1
+    finally:
+        compose.SUPPORT_SURE = old
