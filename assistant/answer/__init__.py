@@ -172,22 +172,25 @@ def _compose(searcher: Searcher, resolved: str, intent: str, hits: list[Hit], se
 
 
 def _name_regions(searcher: Searcher, question: str, answer: Answer, settings: Settings) -> None:
-    """An answer that cites another region's document says so in words."""
+    """An answer that cites another region's document says so in words: once per region, naming the citations
+    by number (their titles are in the sources already), or 以上 when every citation is that region's."""
     if not answer.found:
         return
     index = searcher.index
     target = searcher.target_region(question)
-    named: dict[str, str] = {}
+    numbers: dict[str, list[int]] = {}
     for c in answer.citations:
         rec = index.docs.get(c.doc_id)
         region = rec.meta.region if rec is not None else ""
-        if region and not applies(region, settings.service_region):
-            named.setdefault(c.title, region)
-    for title, region in named.items():
+        if region and not applies(region, settings.service_region) and c.n not in numbers.get(region, []):
+            numbers.setdefault(region, []).append(c.n)
+    cited = {c.n for c in answer.citations}
+    for region, ns in numbers.items():
+        which = "以上" if set(ns) == cited else "".join(f"[{n}]" for n in ns)
         if target != settings.service_region and (region == target or applies(region, target)):
-            note = f"注意：《{title}》是{region}的规定（您询问的是{target}），本助手的服务地区为{settings.service_region}。"
+            note = f"注意：{which}是{region}的规定（您询问的是{target}），本助手的服务地区为{settings.service_region}。"
         else:
-            note = f"注意：《{title}》是{region}的规定，不一定适用于{settings.service_region}的企业。"
+            note = f"注意：{which}是{region}的规定，不一定适用于{settings.service_region}的企业。"
         answer.notices.append(note)
         answer.answer += "\n" + note
 

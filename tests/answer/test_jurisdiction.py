@@ -49,8 +49,12 @@ def test_a_named_region_the_corpus_holds_is_answered_and_named(statutes_engine):
     hits = statutes_engine.search("上海市对主导制定国际标准的企业有什么资助", 5)
     assert hits[0].title == "上海市标准化条例"
     answer = statutes_engine.ask("上海市对主导制定国际标准的企业有什么资助")
-    if answer.found:  # the evidence answers it: the answer must say whose rule it is
-        assert any("上海市" in n for n in answer.notices)
+    if answer.found:  # the evidence answers it: the answer must say whose rule it is, once, briefly
+        [note] = [n for n in answer.notices if "上海市" in n]
+        shanghai = [c.n for c in answer.citations if c.title == "上海市标准化条例"]
+        assert "是上海市的规定（您询问的是上海市）" in note
+        assert note.startswith("注意：以上") if len(shanghai) == len(answer.citations) else f"[{shanghai[0]}]" in note
+        assert "《" not in note  # the title is in the sources already
 
 
 def test_a_region_the_corpus_does_not_cover_is_refused(statutes_engine):
