@@ -68,7 +68,7 @@ SUPPORT_SURE = 0.3
 # paragraph, and the enumeration's following items, from the document text (so it may run past the
 # chunk's end) up to SET_EXTENT characters. SET_TRIGGER: 0 off, 1 the question asks for a set, 2 the lead
 # opens an enumeration, 3 either. Tuned on the ncp training split (docs/benchmarks.md).
-SET_EXTENT = 220
+SET_EXTENT = 280
 SET_TRIGGER = 3
 SKIP_TITLE = True  # a lead starts after the document title it opens with
 PROGRAMME_GATE = True  # supporting points about another programme than the one asked are dropped
