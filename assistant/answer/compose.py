@@ -38,6 +38,7 @@ _COLLOQUIAL = re.compile(r"[了吗呢吧么啥咋]|个$|^[能可要想会]")
 _FUNCTION_POS = ("c", "d", "p", "u", "r", "m", "q", "y", "e", "o", "t", "f", "z")  # conjunctions, adverbs …
 MAX_POINTS = 4
 MAX_PARTS = 4
+CITED = re.compile(r"\[(\d+)\]")
 INTENT_TITLES = {"eligibility": "申报条件", "materials": "所需材料", "steps": "办理流程", "deadline": "时间要求",
                  "amount": "奖补标准", "contact": "办理地点与咨询", "definition": "释义", "general": "相关规定"}
 # The policy text itself is the authority; an FAQ restates it (and may quote superseded figures).
@@ -265,13 +266,20 @@ class OfflineComposer:
             # keep the hand-weighted sentence choice.
             by_hand = self if self.ranker is None else OfflineComposer(self.index, self.helpdesk, self.found_threshold,
                                                                         learned=False)
+            parts: list[tuple[str, list[str]]] = []
+            quoted: set[str] = set()
             for part in intents[:MAX_PARTS]:
                 clause = clauses.get(part, question)
                 own = question_terms(self.index, clause)
                 part_lines = by_hand._answer_for(clause, part, hits, {**terms, **own}, alias, citations, brief=True)
-                if part_lines:
+                cited = set(CITED.findall("\n".join(part_lines)))
+                if part_lines and not (cited and cited <= quoted):  # the same passages twice say nothing new
+                    parts.append((part, part_lines))
+                    quoted |= cited
+            for part, part_lines in parts:
+                if len(parts) > 1:
                     lines.append(f"【{INTENT_TITLES[part]}】")
-                    lines.extend(part_lines)
+                lines.extend(part_lines)
         else:
             lines = self._answer_for(question, intent, hits, terms, alias, citations, brief=False)
         if not lines:

@@ -62,15 +62,29 @@ def intent_phrase(question: str) -> str:
 
 def detect_intents(question: str) -> list[str]:
     """Every distinct thing a compound question asks, in the order it asks them
-    (需要什么条件、什么材料、在哪里报 -> eligibility, materials, contact); one entry for a simple question."""
+    (需要什么条件、什么材料、在哪里报 -> eligibility, materials, contact); one entry for a simple question.
+    A thing counts as asked on its own when its clause asks it (要多久 after 怎么办理) or when it is joined to
+    another by 和 / 及 / 、 (条件和材料). Cue words met anywhere in one long clause are one question
+    (如何提交相关资料 on a 政务服务平台 asks for materials, not also for a contact): on the ncp dev questions
+    every one of the 12 the old whole-question test split was a single question answered twice."""
     found: dict[str, int] = {}
-    for name, pattern in QUESTION_CUES:
-        m = pattern.search(question)
-        if m and name not in found:
-            found[name] = m.start()
-    if len(found) <= 1 or not re.search(r"[？?，,、；;]|还有|以及|和", question.strip().rstrip("？?。")):
+    for m in _CLAUSE.finditer(question):
+        clause = m.group(0)
+        cues = sorted((c.start(), c.end(), n) for n, p in QUESTION_CUES for c in p.finditer(clause))
+        name = detect_intent(clause)
+        if name != "general" and name not in found:
+            found[name] = m.start() + min(s for s, _, n in cues if n == name)
+        for (s1, e1, n1), (s2, _, n2) in zip(cues, cues[1:]):
+            if n1 != n2 and _JOINED.fullmatch(clause[e1:s2]):
+                for n, s in ((n1, s1), (n2, s2)):
+                    found.setdefault(n, m.start() + s)
+    if len(found) <= 1:
         return [detect_intent(question)]
     return sorted(found, key=found.get)
+
+
+# What may stand between two things asked in one clause: a conjunction and a few filler words.
+_JOINED = re.compile(r"(?:和|及|以及|与|跟|还有|、)(?:需要|要|有|的)?(?:什么|哪些|多少)?(?:申报|申请)?")
 
 
 _CLAUSE = re.compile(r"[^？?，,、；;。！!]+")
