@@ -18,7 +18,7 @@ from ..ingest.chunking import ARTICLE_RANK
 from ..ingest.injection import find_injections, is_injection
 from ..ingest.metadata import display_title
 from ..learn.sentences import (LIST_ITEM, Q_FACETS, S_FACETS, SentenceRanker, candidates, features, is_heading_only,
-                               is_purpose_clause, is_question_line, load_ranker)
+                               is_purpose_clause, is_question_line, is_sign_off, load_ranker)
 from ..models import Answer, Hit
 from ..store import LoadedIndex
 from ..text import ARTICLE_NUMBER, split_sentences
@@ -80,6 +80,8 @@ OMNIBUS = 3  # a document covering this many programmes or more is an omnibus (�
 TWIN_DICE = 0.5
 # Questions that ask why a document exists or on what basis (then its purpose clause may lead).
 ASKS_PURPOSE = re.compile(r"目的|为什么|为何|宗旨|依据|根据什么|出台背景")
+ASKS_ISSUER = re.compile(r"(?:哪些|哪个|哪家|什么|哪几个)(?:部门|单位|机构|机关)|谁|落款|发文|"
+                         r"(?:什么时候|何时|哪天)(?:发布|印发|下发|出台|发出)")
 ASKS_ANNEX = re.compile(r"附件|附表|表格|名单|名录|清单|一览")
 _FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|亿元|元|%|％|分|年|个月|日|天|个工作日)")
 _PHONE_NUMBER = re.compile(r"\d{3,4}[-－—]\d{7,8}|1[3-9]\d{9}")
@@ -472,8 +474,8 @@ class OfflineComposer:
         for s, e in split_sentences(rec.text[lead.end:cap], base=lead.end):
             text = rec.text[s:e]
             complete = text[-1] in _CLOSED or e >= len(rec.text) or rec.text[e] == "\n"
-            if not complete:
-                break  # the cap cuts this sentence: never quote half of one
+            if not complete or is_sign_off(text):
+                break  # the cap cuts this sentence: never quote half of one; a sign-off ends the notice
             if "\n" in rec.text[end:s]:
                 # A new paragraph belongs to the answer only as the next item of an enumeration.
                 if not ((enum or rec.text[lead.start:end].rstrip().endswith(("：", ":"))) and _ENUM_NEXT.match(text)):
@@ -499,7 +501,7 @@ class OfflineComposer:
         rec = self.index.docs[lead.doc_id]
         end = lead.end
         for s, e in split_sentences(rec.text[lead.end:lead.end + LEAD_MAX], base=lead.end):
-            if "\n" in rec.text[end:s] or e - lead.start > LEAD_MAX:
+            if "\n" in rec.text[end:s] or e - lead.start > LEAD_MAX or is_sign_off(rec.text[s:e]):
                 break
             end = e
             if e - lead.start >= EXTEND_BELOW:
@@ -537,6 +539,8 @@ class OfflineComposer:
         raw = self.index.docs[s.doc_id].text[s.start:s.end]
         if is_purpose_clause(raw) and not ASKS_PURPOSE.search(question):
             return False
+        if is_sign_off(raw) and not ASKS_ISSUER.search(question):
+            return False  # who signed and when answers only "which departments issued it"
         if "附件" in s.section and not ASKS_ANNEX.search(question):
             return False
         if len(_PHONE_NUMBER.findall(raw)) >= 3 and not Q_FACETS["phone"].search(question):

@@ -150,6 +150,19 @@ def is_purpose_clause(text: str) -> bool:
     return bool(_PURPOSE.search(text[:160]))
 
 
+# The sign-off of a notice: issuer names (one or several, blanks between) and the date, nothing else;
+# 特此通告。 / 特此通知。 closes a notice without saying anything.
+_SIGNATURE = re.compile(r"[\u4e00-\u9fff（）()\s]{0,80}(?:\d{4}|[〇零一二三四五六七八九]{4})年"
+                        r"[\d一二三四五六七八九十]{1,3}月[\d一二三四五六七八九十]{1,3}日")
+_CLOSER = re.compile(r"特此(?:通告|通知|公告|函告|说明)[。！!]?")
+
+
+def is_sign_off(text: str) -> bool:
+    """教育部…领导小组办公室（代章） 2020年2月10日 / 特此通告。: the end of a notice, not its content."""
+    text = text.strip()
+    return bool(_SIGNATURE.fullmatch(text) or _CLOSER.fullmatch(text))
+
+
 def is_question_line(text: str) -> bool:
     return bool(QUESTION_LINE.match(text.strip()))
 

@@ -250,3 +250,34 @@ def test_a_point_the_ranker_is_sure_of_is_kept_though_it_adds_no_term_of_the_que
         assert len(lines) == 1
     finally:
         compose.SUPPORT_SURE = old
+
+
+NOTICE = ("# 关于严格疫情信息报告的公告\n\n"
+          "为做好疫情防控工作，现就有关事项公告如下。 一、相关单位和个人严格依法依规履行报告职责。"
+          "对瞒报、谎报、迟报疫情的，依法依规从严处理。   示例市应对疫情应急指挥部 2020年2月9日\n")
+
+
+@pytest.fixture(scope="module")
+def notice_engine(tmp_path_factory, make_settings):
+    from assistant.engine import Engine
+    from assistant.indexer import build_index
+
+    tmp = tmp_path_factory.mktemp("notice")
+    corpus = tmp / "corpus"
+    corpus.mkdir()
+    (corpus / "公告.md").write_text(NOTICE, encoding="utf-8")
+    settings = make_settings(tmp, corpus_dirs=[corpus])
+    build_index(settings.corpus_dirs, settings.index_dir, settings)
+    engine = Engine(settings)
+    engine.load()
+    return engine
+
+
+def test_a_notice_s_sign_off_is_not_part_of_the_answer(notice_engine):
+    from assistant.learn.sentences import is_sign_off
+
+    assert is_sign_off("中国人民银行   财政部   银保监会   2020年1月31日") and is_sign_off("特此通告。")
+    assert not is_sign_off("自2020年2月14日起实行扫码通行。")
+    a = notice_engine.ask("对瞒报、谎报疫情的如何处置")
+    assert a.found and "从严处理" in first_line(a)
+    assert "2020年2月9日" not in a.answer and "应急指挥部 2020" not in a.answer
