@@ -58,6 +58,27 @@ def engine(shipped_index):
     return eng
 
 
+@pytest.fixture(scope="session")
+def engine_over(tmp_path_factory, make_settings):
+    """An engine over a few documents written to a temporary corpus: {file name: text}."""
+    from assistant.engine import Engine
+    from assistant.indexer import build_index
+
+    def make(name: str, docs: dict[str, str]):
+        tmp = tmp_path_factory.mktemp(name)
+        corpus = tmp / "corpus"
+        corpus.mkdir()
+        for file, text in docs.items():
+            (corpus / file).write_text(text, encoding="utf-8")
+        settings = make_settings(tmp, corpus_dirs=[corpus])
+        build_index(settings.corpus_dirs, settings.index_dir, settings)
+        eng = Engine(settings)
+        eng.load()
+        return eng
+
+    return make
+
+
 @pytest.fixture
 def index_copy(shipped_index, tmp_path, make_settings):
     """A private copy of the shipped index and corpus that a test may change."""

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.engine import Engine
-from assistant.indexer import build_index
-
 DOCS = {
     "标准化法.md": "# 中华人民共和国标准化法\n\n第七届全国人民代表大会常务委员会通过\n\n## 第一章 总则\n\n"
                  "第一条 为了加强标准化工作，提升产品和服务质量，制定本法。\n\n"
@@ -22,17 +19,8 @@ DOCS = {
 
 
 @pytest.fixture(scope="module")
-def statutes_engine(tmp_path_factory, make_settings):
-    tmp = tmp_path_factory.mktemp("statutes")
-    corpus = tmp / "corpus"
-    corpus.mkdir()
-    for name, text in DOCS.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    settings = make_settings(tmp, corpus_dirs=[corpus])
-    build_index(settings.corpus_dirs, settings.index_dir, settings)
-    engine = Engine(settings)
-    engine.load()
-    return engine
+def statutes_engine(engine_over):
+    return engine_over("statutes", DOCS)
 
 
 def test_documents_carry_regions(statutes_engine):

@@ -258,19 +258,8 @@ NOTICE = ("# 关于严格疫情信息报告的公告\n\n"
 
 
 @pytest.fixture(scope="module")
-def notice_engine(tmp_path_factory, make_settings):
-    from assistant.engine import Engine
-    from assistant.indexer import build_index
-
-    tmp = tmp_path_factory.mktemp("notice")
-    corpus = tmp / "corpus"
-    corpus.mkdir()
-    (corpus / "公告.md").write_text(NOTICE, encoding="utf-8")
-    settings = make_settings(tmp, corpus_dirs=[corpus])
-    build_index(settings.corpus_dirs, settings.index_dir, settings)
-    engine = Engine(settings)
-    engine.load()
-    return engine
+def notice_engine(engine_over):
+    return engine_over("notice", {"公告.md": NOTICE})
 
 
 def test_a_notice_s_sign_off_is_not_part_of_the_answer(notice_engine):
