@@ -38,6 +38,7 @@ _COLLOQUIAL = re.compile(r"[了吗呢吧么啥咋]|个$|^[能可要想会]")
 _FUNCTION_POS = ("c", "d", "p", "u", "r", "m", "q", "y", "e", "o", "t", "f", "z")  # conjunctions, adverbs …
 MAX_POINTS = 4
 MAX_PARTS = 4
+_SPACE = re.compile(r"\s+")
 CITED = re.compile(r"\[(\d+)\]")
 INTENT_TITLES = {"eligibility": "申报条件", "materials": "所需材料", "steps": "办理流程", "deadline": "时间要求",
                  "amount": "奖补标准", "contact": "办理地点与咨询", "definition": "释义", "general": "相关规定"}
@@ -399,8 +400,10 @@ class OfflineComposer:
                 break
             if any(s.doc_id == c.doc_id and s.start < c.end and c.start < s.end for c in chosen):
                 continue  # the same words again (a clause of the lead, an overlapping sentence)
-            if not self._may_lead(question, s) or s.text in said or off_programme(self.index, s, asked_programmes):
-                continue
+            s = self._after_title(s)  # a point, like the lead, does not open with the headline the source names
+            if not self._may_lead(question, s) or _SPACE.sub("", s.text) in _SPACE.sub("", said) \
+                    or off_programme(self.index, s, asked_programmes):
+                continue  # (the same words again, though spaced otherwise: a reposted copy of the notice)
             new_terms = sum(w for t, w in terms.items() if t in s.text.lower() and t not in said.lower())
             new_fact = any(S_FACETS[k].search(s.text) and not S_FACETS[k].search(said) for k in asked) \
                 or any(f not in said for f in _FIGURE.findall(s.text))
@@ -581,9 +584,11 @@ class OfflineComposer:
                 continue
             label = self._label(c.doc_id, (c.start, c.end))
             places = by_doc.setdefault(c.doc_id, [])
-            if label and label not in places:
+            title = self.index.docs[c.doc_id].meta.title
+            if label and label not in places and label.rstrip("…").strip() not in title:  # a label that is the title
                 places.append(label)
         parts = [f"《{display_title(self.index.docs[d].meta.title)}》" + "、".join(p) for d, p in by_doc.items()]
+        parts = list(dict.fromkeys(parts))  # two copies of one notice (reposted) are one source to the reader
         return "来源：" + "；".join(parts) if parts else ""
 
     @staticmethod

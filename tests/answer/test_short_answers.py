@@ -270,3 +270,15 @@ def test_a_notice_s_sign_off_is_not_part_of_the_answer(notice_engine):
     a = notice_engine.ask("对瞒报、谎报疫情的如何处置")
     assert a.found and "从严处理" in first_line(a)
     assert "2020年2月9日" not in a.answer and "应急指挥部 2020" not in a.answer
+
+
+def test_a_reposted_copy_of_a_notice_is_neither_a_second_point_nor_a_second_source(engine_over):
+    body = ("为进一步支持疫情防控工作，自2020年1月1日至3月31日，实行更优惠的进口税收政策，现公告如下：{gap}"
+            "一、适度扩大免税进口范围，对捐赠用于疫情防控的进口物资，免征进口关税和进口环节增值税、消费税。\n")
+    title = "# 财政部 海关总署 税务总局关于疫情防控进口物资免税政策的公告\n\n"
+    eng = engine_over("reposted", {"公告.md": title + body.format(gap=" "), "转载.md": title + body.format(gap="   ")})
+    a = eng.ask("对用于疫情防控的进口物资实行了什么进口税收政策？")
+    assert a.found and "免征进口关税" in a.answer
+    assert a.answer.count("免征进口关税") == 1
+    sources = [ln for ln in a.answer.split("\n") if ln.startswith("来源：")]
+    assert sources == ["来源：《财政部 海关总署 税务总局关于疫情防控进口物资免税政策的公告》"]
