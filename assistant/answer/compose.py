@@ -34,6 +34,7 @@ GENERIC = frozenset("""能办 可办 能做 申报 申请 企业 单位 政策 �
 谢谢 麻烦 想问 了解 知道 具体操作 操作 办 报 领 拿""".split())
 OLD_CUES = re.compile(r"旧|原来|以前|之前的|废止|修订前|老办法|20(?:1\d)年版|2019")
 NOT_FOUND = "未在现行政策中找到"
+_INTERROGATIVE = re.compile(r"谁|什么|哪|怎么|怎样|如何|多少|为何|何时|何地|几")
 _COLLOQUIAL = re.compile(r"[了吗呢吧么啥咋]|个$|^[能可要想会]")
 _FUNCTION_POS = ("c", "d", "p", "u", "r", "m", "q", "y", "e", "o", "t", "f", "z")  # conjunctions, adverbs …
 MAX_POINTS = 4
@@ -134,6 +135,12 @@ def question_terms(index: LoadedIndex, question: str, topical_only: bool = False
     vocab = index.bm25.vocab_dict if index.bm25 is not None else {}
     for word, pos in tagged_words(q):
         if word in GENERIC or len(word) < 2 or INTENT_WORDS.fullmatch(word) or (pos[:1] in _FUNCTION_POS and pos != "eng"):
+            continue
+        if _INTERROGATIVE.search(word):
+            # 由谁来, 哪几个: the asking, never the subject; what it narrows (哪些项目 -> 项目) still counts.
+            for part in tokenize(word):
+                if len(part) >= 2 and part in vocab and part not in GENERIC and not _INTERROGATIVE.search(part):
+                    terms[part] = max(terms.get(part, 0.0), index.idf(part) * (1.0 if pos[:1] == "n" else 0.3))
             continue
         topical = pos[:1] in ("n", "e") or pos in ("vn", "nz", "l", "i") or word.isascii()
         if topical_only and not topical:

@@ -11,7 +11,7 @@ import re
 from ..ingest.region import mentioned_regions
 from ..models import Answer
 from ..store import LoadedIndex
-from ..tokenize import normalize_query
+from ..tokenize import normalize_query, tagged_words
 from .compose import question_terms
 from .intent import INTENT_WORDS, detect_intent, intent_phrase
 
@@ -35,7 +35,12 @@ def subject_words(index: LoadedIndex, question: str) -> list[str]:
     titles = _titles(index)
     limit = max(3, SUBJECT_MAX_TITLE_SHARE * len(titles))
     out = []
-    for term in question_terms(index, question, topical_only=True):
+    # Nouns, and the distinguishing words that narrow them (一站式 in NQI一站式平台, 大型 in 大型企业): without
+    # them the carried subject is "nqi", and a follow-up lands on another NQI document.
+    words = question_terms(index, question)
+    narrowing = {w for w, pos in tagged_words(normalize_query(question)) if pos == "b" and w in words}
+    topical = question_terms(index, question, topical_only=True)
+    for term in [t for t in words if t in narrowing or t in topical]:
         n = sum(term in t for t in titles)
         if 0 < n <= limit:
             out.append(term)

@@ -96,6 +96,21 @@ def test_a_follow_up_without_a_subject_keeps_the_conversations(engine):
     assert "青岛优品" in other.resolved_question and "区长质量奖" not in other.resolved_question
 
 
+def test_a_follow_up_carries_the_words_that_narrow_the_subject(engine):
+    # NQI一站式平台: "nqi" alone names two other NQI documents too; 一站式 (a distinguishing word) narrows it
+    first = engine.ask("NQI一站式平台能办什么业务")
+    where = engine.ask("在哪里？几点上班", history=[("NQI一站式平台能办什么业务", first)])
+    assert "一站式" in where.resolved_question
+    assert where.found and where.citations[0].source.endswith("城阳区NQI一站式服务平台运行管理办法.html")
+    assert "春城路618号" in where.answer
+
+
+def test_an_asking_word_is_never_a_subject_term(engine):
+    from assistant.answer.compose import question_terms
+
+    terms = question_terms(engine.searcher.index, "团体标准由谁来制定？")
+    assert "团体标准" in terms and not any("谁" in t for t in terms)
+
 def _line_at(index, title_part: str, starts: str):
     """(doc_id, start, end) of the document line of the shipped corpus that starts with `starts`."""
     for doc_id, rec in index.docs.items():
