@@ -216,8 +216,23 @@ def _write_build(build_dir: Path, docs: list[DocRecord], chunks: list[Chunk], ma
         from .learn.sentence_spans import sentence_vectors
 
         t = time.perf_counter()
-        embeddings.on_batch = None
-        sentence_vectors(docs_by_id, chunks, embeddings.embed_documents).save(build_dir / SENTENCE_VECTORS)
+
+        def embed_sentences(texts: list[str]) -> list:
+            # Its own stage: on a new corpus this takes longer than the chunks, and a bar stuck at 100 % of
+            # "计算向量" for minutes looks like a hung build.
+            done = [0]
+
+            def on_sentences(n: int) -> None:
+                done[0] += n
+                progress("sentences", done[0], len(texts))
+
+            embeddings.on_batch = on_sentences
+            try:
+                return embeddings.embed_documents(texts)
+            finally:
+                embeddings.on_batch = None
+
+        sentence_vectors(docs_by_id, chunks, embed_sentences).save(build_dir / SENTENCE_VECTORS)
         report.timings["sentence-vectors"] = time.perf_counter() - t
         report.sentences_embedded = embeddings.stats["computed"] - report.embedded
         report.sentences_cached = embeddings.stats["cached"] - report.embeddings_cached

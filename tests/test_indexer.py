@@ -92,3 +92,15 @@ def test_a_failed_build_leaves_the_served_build_alone(index_copy, monkeypatch):
     assert current_build_dir(s.index_dir) == before
     assert [p.name for p in (s.index_dir / "builds").iterdir()] == [before.name]  # the half build is gone
     LoadedIndex.open(s.index_dir)
+
+
+def test_a_build_reports_progress_through_every_stage(tmp_path, make_settings):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS / "faq", corpus / "faq")
+    s = make_settings(tmp_path, corpus_dirs=[corpus])
+    events: list[tuple[str, int, int]] = []
+    build_index(s.corpus_dirs, s.index_dir, s, lambda stage, done, total: events.append((stage, done, total)))
+    stages = list(dict.fromkeys(stage for stage, _, _ in events))
+    assert stages == ["parse", "embed", "sentences"]  # the sentence vectors are a stage of their own
+    last = [e for e in events if e[0] == "sentences"][-1]
+    assert last[2] > 0 and last[1] == last[2]  # and reach 100 %, cached or computed

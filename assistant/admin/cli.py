@@ -54,7 +54,7 @@ def build_library_index(settings: Settings):
         def progress(stage: str, done: int, total: int) -> None:
             now = time.monotonic()
             if stage != last["stage"] or done >= total or now - last["t"] > 2:
-                labels = {"parse": "解析文档", "embed": "计算向量"}
+                labels = {"parse": "解析文档", "embed": "计算向量", "sentences": "计算句向量"}
                 print(f"{labels.get(stage, stage)} {done}/{total}", file=sys.stderr, flush=True)
                 last.update(stage=stage, t=now)
 

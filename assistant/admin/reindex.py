@@ -27,7 +27,7 @@ from .library import Library
 
 log = logging.getLogger(__name__)
 
-STAGE_LABELS = {"queued": "准备中", "parse": "解析文档", "embed": "计算向量", "write": "写入索引", "swap": "切换索引",
+STAGE_LABELS = {"queued": "准备中", "parse": "解析文档", "embed": "计算向量", "sentences": "计算句向量", "write": "写入索引", "swap": "切换索引",
                 "eval": "运行评测", "done": "已完成", "failed": "失败", "interrupted": "已中断"}
 BUSY_MESSAGE = "还有一个索引任务正在进行，请等它完成后再试"
 PROGRESS_S = 0.5  # how often the running job writes its progress and heartbeat
@@ -228,7 +228,8 @@ class ReindexManager:
     # --- the job ---------------------------------------------------------------------------------
 
     def _progress(self, stage: str, done: int, total: int) -> None:
-        if stage == "embed" and total and done >= total:
+        last_vectors = "sentences" if self.settings.sentence_vectors else "embed"
+        if stage == last_vectors and total and done >= total:
             stage = "write"  # vectors done; the vector store and BM25 are written next
         self._live = {**(self._live or {}), "stage": stage, "done": done, "total": total}
 

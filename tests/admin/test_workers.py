@@ -140,7 +140,7 @@ def test_two_workers_act_as_one_service(admin_settings, service_factory):
     job_finished = time.time()
     other = next(w for w in workers if w != owner)
     assert watched[other], watched  # the job, running, as reported by the worker that does not run it
-    assert set().union(*watched.values()) <= {"queued", "parse", "embed", "write", "swap", "eval"}, watched
+    assert set().union(*watched.values()) <= {"queued", "parse", "embed", "sentences", "write", "swap", "eval"}, watched
     assert fresh(svc, "GET", f"/api/admin/index/jobs/{job['id']}").json()["state"] == "done"
     done = fresh(svc, "GET", f"/api/admin/index/jobs/{latest['id']}").json()
     assert done["state"] == "done", done
