@@ -28,8 +28,9 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _progress_bar():
     from tqdm import tqdm
 
+    from .indexer import STAGE_LABELS as labels
+
     bars: dict[str, tqdm] = {}
-    labels = {"parse": "解析文档", "embed": "计算向量", "sentences": "计算句向量"}
     units = {"parse": "个", "embed": "段", "sentences": "句"}
 
     def progress(stage: str, done: int, total: int) -> None:

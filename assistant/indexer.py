@@ -62,6 +62,8 @@ class BuildReport:
 
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+# What the stages a build reports through Progress are called, for the CLI bars and the admin page.
+STAGE_LABELS = {"parse": "解析文档", "embed": "计算向量", "sentences": "计算句向量"}
 
 
 class BuildLock:
@@ -197,16 +199,20 @@ def _write_build(build_dir: Path, docs: list[DocRecord], chunks: list[Chunk], ma
     contexts = [context_text(metas[c.doc_id], c) for c in chunks]
 
     t = time.perf_counter()
-    done = [0]
 
-    def on_batch(n: int) -> None:
-        done[0] += n
-        progress("embed", done[0], to_embed)
+    def counting(stage: str, total: int) -> Callable[[int], None]:
+        """An on_batch callback that reports `stage` as done / total."""
+        done = [0]
+
+        def on_batch(n: int) -> None:
+            done[0] += n
+            progress(stage, done[0], total)
+
+        return on_batch
 
     cache = EmbeddingCache(settings.embedding_cache or index_dir / "cache" / "embeddings.sqlite")
     embeddings = CachedEmbeddings(embeddings_for(settings), cache,
-                                  settings.embedding_batch_size, on_batch)
-    to_embed = len(contexts)
+                                  settings.embedding_batch_size, counting("embed", len(contexts)))
     vectors = embeddings.embed_documents(contexts)
     report.timings["embed"] = time.perf_counter() - t
     report.embedded = embeddings.stats["computed"]  # the chunks' vectors; the sentences' are counted apart
@@ -220,13 +226,7 @@ def _write_build(build_dir: Path, docs: list[DocRecord], chunks: list[Chunk], ma
         def embed_sentences(texts: list[str]) -> list:
             # Its own stage: on a new corpus this takes longer than the chunks, and a bar stuck at 100 % of
             # "计算向量" for minutes looks like a hung build.
-            done = [0]
-
-            def on_sentences(n: int) -> None:
-                done[0] += n
-                progress("sentences", done[0], len(texts))
-
-            embeddings.on_batch = on_sentences
+            embeddings.on_batch = counting("sentences", len(texts))
             try:
                 return embeddings.embed_documents(texts)
             finally:

@@ -43,7 +43,7 @@ def prepare_library(settings: Settings) -> int:
 def build_library_index(settings: Settings):
     """Build the index from the library (what the service's re-index does), with progress on stderr."""
     from ..db import open_database
-    from ..indexer import build_index
+    from ..indexer import STAGE_LABELS, build_index
     from .library import Library
 
     db = open_database(Path(settings.data_dir))
@@ -54,8 +54,7 @@ def build_library_index(settings: Settings):
         def progress(stage: str, done: int, total: int) -> None:
             now = time.monotonic()
             if stage != last["stage"] or done >= total or now - last["t"] > 2:
-                labels = {"parse": "解析文档", "embed": "计算向量", "sentences": "计算句向量"}
-                print(f"{labels.get(stage, stage)} {done}/{total}", file=sys.stderr, flush=True)
+                print(f"{STAGE_LABELS.get(stage, stage)} {done}/{total}", file=sys.stderr, flush=True)
                 last.update(stage=stage, t=now)
 
         with library.locked(shared=True):  # nobody changes the library while it is read

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..db import Database
 from ..engine import Engine
-from ..indexer import IndexBusy, build_index
+from ..indexer import STAGE_LABELS as BUILD_STAGE_LABELS, IndexBusy, build_index
 from ..settings import Settings
 from ..store import current_build_dir
 from .errors import AdminError, not_found
@@ -27,7 +27,7 @@ from .library import Library
 
 log = logging.getLogger(__name__)
 
-STAGE_LABELS = {"queued": "准备中", "parse": "解析文档", "embed": "计算向量", "sentences": "计算句向量", "write": "写入索引", "swap": "切换索引",
+STAGE_LABELS = {"queued": "准备中", **BUILD_STAGE_LABELS, "write": "写入索引", "swap": "切换索引",
                 "eval": "运行评测", "done": "已完成", "failed": "失败", "interrupted": "已中断"}
 BUSY_MESSAGE = "还有一个索引任务正在进行，请等它完成后再试"
 PROGRESS_S = 0.5  # how often the running job writes its progress and heartbeat
