@@ -73,6 +73,8 @@ SUPPORT_SURE = 0.3
 # opens an enumeration, 3 either. Tuned on the ncp training split (docs/benchmarks.md).
 SET_EXTENT = 280
 SET_TRIGGER = 3
+PREAMBLE = True  # a lead starts after the 现就…通知如下： that ends a notice's preamble
+_PREAMBLE_END = re.compile(r"如下\s*[：:。]")
 SKIP_TITLE = True  # a lead starts after the document title it opens with
 PROGRAMME_GATE = True  # supporting points about another programme than the one asked are dropped
 OMNIBUS = 3  # a document covering this many programmes or more is an omnibus (若干政策措施, the FAQ)
@@ -394,6 +396,12 @@ class OfflineComposer:
         lead = self._complete_list(question, lead)
         extent = self._set_extent(question, lead)
         lead = extent if extent is not lead else self._finish_thought(lead)
+        body = self._after_preamble(question, lead)
+        preamble = None
+        if body is not lead:  # the items, not the notice's addressees and reasons, fill the first line
+            preamble = Sentence(lead.doc_id, lead.start, body.start, "", lead.hit_rank, lead.section, 0.0)
+            extent = self._set_extent(question, body)
+            lead = extent if extent is not body else self._finish_thought(body)
         n = citations.cite(lead.doc_id, lead.start, lead.end)
         lines = [f"{lead.text}[{n}]"]
         said = lead.text
@@ -405,9 +413,10 @@ class OfflineComposer:
         for s in ranked:
             if len(chosen) > limit or s.score < floor:
                 break
-            if any(s.doc_id == c.doc_id and s.start < c.end and c.start < s.end for c in chosen):
-                continue  # the same words again (a clause of the lead, an overlapping sentence)
-            s = self._after_title(s)  # a point, like the lead, does not open with the headline the source names
+            if any(s.doc_id == c.doc_id and s.start < c.end and c.start < s.end for c in chosen + [preamble] if c):
+                continue  # the same words again (a clause of the lead, an overlapping sentence), or its preamble
+            # A point, like the lead, opens neither with the headline its source names nor with a preamble.
+            s = self._after_preamble(question, self._after_title(s))
             if not self._may_lead(question, s) or _SPACE.sub("", s.text) in _SPACE.sub("", said) \
                     or off_programme(self.index, s, asked_programmes):
                 continue  # (the same words again, though spaced otherwise: a reposted copy of the notice)
@@ -497,6 +506,8 @@ class OfflineComposer:
             elif _ENUM_NEXT.match(text) and not enum and end > lead.end:
                 break  # the paragraph moves on to another numbered point the lead did not open
             end = e
+            # A sentence taken in may itself open the enumeration (…主要为两类车辆提供服务，一是…；二是…).
+            enum = enum or bool(_ENUM_OPEN.search(text))
         if end == lead.end or find_injections(rec.text[lead.start:end], limit=1):
             return lead
         # Items 2, 3 … keep their numbers, and so the first keeps its own (1.市级…申报书；2.…): _strip_marker.
@@ -536,6 +547,24 @@ class OfflineComposer:
         while start < lead.end and (rec.text[start].isspace() or rec.text[start] in "：:，,。.）)"):
             start += 1
         if lead.end - start < 10:
+            return lead
+        return Sentence(lead.doc_id, start, lead.end, self._strip_marker(rec.text[start:lead.end]), lead.hit_rank,
+                        rec.section_for(start, lead.end), lead.score)
+
+    def _after_preamble(self, question: str, lead: Sentence) -> Sentence:
+        """A lead that runs through a notice's preamble (addressees, 为…，现就有关事项通知如下：) into what
+        it rules starts after the preamble: the rules answer, the reasons only when asked for them."""
+        if not PREAMBLE or ASKS_PURPOSE.search(question):
+            return lead
+        rec = self.index.docs[lead.doc_id]
+        raw = rec.text[lead.start:lead.end]
+        m = _PREAMBLE_END.search(raw)
+        if m is None:
+            return lead
+        start = lead.start + m.end()
+        while start < lead.end and rec.text[start].isspace():
+            start += 1
+        if len(_SPACE.sub("", rec.text[start:lead.end])) < 10:
             return lead
         return Sentence(lead.doc_id, start, lead.end, self._strip_marker(rec.text[start:lead.end]), lead.hit_rank,
                         rec.section_for(start, lead.end), lead.score)

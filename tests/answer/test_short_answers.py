@@ -297,3 +297,38 @@ def test_a_reposted_copy_of_a_notice_is_neither_a_second_point_nor_a_second_sour
     assert a.answer.count("免征进口关税") == 1
     sources = [ln for ln in a.answer.split("\n") if ln.startswith("来源：")]
     assert sources == ["来源：《财政部 海关总署 税务总局关于疫情防控进口物资免税政策的公告》"]
+
+
+ROADS = ("# 关于恢复交通运输秩序的通知\n\n"
+         "各区（市）疫情防控领导小组办公室：\n\n"
+         "为贯彻落实恢复交通运输秩序电视电话会议精神，加快恢复我市交通运输秩序，保障道路交通安全畅通，"
+         "经研究决定撤销我市所有交通卡口，现就有关事项通知如下：\n\n"
+         "一、自2020年2月22日24时起，撤销全市火车站、高速公路、国省干线公路等交通卡口。\n\n"
+         "二、各高速公路运营公司对已封堵的高速公路出口，要于2月22日24时前恢复正常通行。\n\n"
+         "三、对拒不执行撤销决定、擅自设卡拦截的，依法依规追究有关人员责任。\n")
+HOTLINE = ("# 应急运输保障服务专线公布\n\n"
+           "连日来，各地交管部门设立应急运输保障服务专线电话，为应急运输车辆的通行保障提供帮助。"
+           "此次公布的专线主要为两类车辆提供服务保障，一是持有应急运输车辆通行证的车辆；"
+           "二是未持证，但经核实属于运输应急物资的车辆、运输民生物资的车辆。"
+           "遇到问题可拨打服务保障专线电话获取帮助。\n")
+
+
+@pytest.fixture(scope="module")
+def notices_engine(engine_over):
+    return engine_over("notices", {"交通.md": ROADS, "专线.md": HOTLINE})
+
+
+def test_a_notice_answers_with_its_items_not_its_preamble(notices_engine):
+    a = notices_engine.ask("恢复交通运输秩序的通知内容是什么？")
+    assert a.found
+    assert "撤销全市火车站" in first_line(a) and "追究有关人员责任" in a.answer
+    # the addressees and the reasons (为贯彻落实…通知如下：) are neither the first line nor a point
+    assert "为贯彻落实" not in a.answer and "领导小组办公室：" not in a.answer
+    asked = notices_engine.ask("为什么要撤销我市所有交通卡口？")
+    assert "为贯彻落实" in asked.answer
+
+
+def test_a_list_opened_inside_the_lead_s_paragraph_is_quoted_whole(notices_engine):
+    a = notices_engine.ask("应急运输保障服务专线为哪些车辆提供帮助？")
+    assert a.found
+    assert "一是持有应急运输车辆通行证的车辆" in a.answer and "二是未持证" in a.answer
