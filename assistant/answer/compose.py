@@ -75,6 +75,7 @@ SET_EXTENT = 280
 SET_TRIGGER = 3
 PREAMBLE = True  # a lead starts after the 现就…通知如下： that ends a notice's preamble
 _PREAMBLE_END = re.compile(r"如下\s*[：:。]")
+LABEL_MAX = 20  # a sentence this short, without figure or clause, is a label whose body follows (0: never)
 SKIP_TITLE = True  # a lead starts after the document title it opens with
 PROGRAMME_GATE = True  # supporting points about another programme than the one asked are dropped
 OMNIBUS = 3  # a document covering this many programmes or more is an omnibus (若干政策措施, the FAQ)
@@ -416,7 +417,7 @@ class OfflineComposer:
             if any(s.doc_id == c.doc_id and s.start < c.end and c.start < s.end for c in chosen + [preamble] if c):
                 continue  # the same words again (a clause of the lead, an overlapping sentence), or its preamble
             # A point, like the lead, opens neither with the headline its source names nor with a preamble.
-            s = self._after_preamble(question, self._after_title(s))
+            s = self._with_body(self._after_preamble(question, self._after_title(s)))
             if not self._may_lead(question, s) or _SPACE.sub("", s.text) in _SPACE.sub("", said) \
                     or off_programme(self.index, s, asked_programmes):
                 continue  # (the same words again, though spaced otherwise: a reposted copy of the notice)
@@ -568,6 +569,31 @@ class OfflineComposer:
             return lead
         return Sentence(lead.doc_id, start, lead.end, self._strip_marker(rec.text[start:lead.end]), lead.hit_rank,
                         rec.section_for(start, lead.end), lead.score)
+
+    def _with_body(self, s: Sentence) -> Sentence:
+        """A label (（四）任务分工。 / 减轻企业租金负担。: short, no figure, no clause) says what follows, not
+        what is ruled: it takes its body, the sentences after it (the next paragraph when the label stands
+        on its own line), up to the next item and within LEAD_MAX characters."""
+        bare = self._strip_marker(s.text).rstrip("。：:；; ")
+        if not LABEL_MAX or len(bare) > LABEL_MAX or re.search(r"[\d，,、；;]", bare):
+            return s
+        rec = self.index.docs[s.doc_id]
+        level = enum_level(rec.text[s.start:s.end])
+        end = s.end
+        for a, b in split_sentences(rec.text[s.end:s.start + LEAD_MAX], base=s.end):
+            text = rec.text[a:b]
+            complete = text[-1] in _CLOSED or b >= len(rec.text) or rec.text[b] == "\n"
+            if not complete or is_sign_off(text) or (end > s.end and "\n" in rec.text[end:a]):
+                break  # whole sentences of one paragraph only
+            item = enum_level(text)
+            if item >= 0 and (level < 0 or item <= level):
+                break  # the next item or heading, not this label's body
+            end = b
+        if end == s.end:
+            return s
+        # One line: a label on its own line runs into its body (a point is a single bullet).
+        text = re.sub(r"\s*\n\s*", "", self._strip_marker(rec.text[s.start:end]))
+        return Sentence(s.doc_id, s.start, end, text, s.hit_rank, s.section, s.score, s.prob)
 
     def _lead(self, question: str, ranked: list[Sentence]) -> Sentence | None:
         """The best sentence that may open an answer."""

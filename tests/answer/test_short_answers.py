@@ -332,3 +332,30 @@ def test_a_list_opened_inside_the_lead_s_paragraph_is_quoted_whole(notices_engin
     a = notices_engine.ask("应急运输保障服务专线为哪些车辆提供帮助？")
     assert a.found
     assert "一是持有应急运输车辆通行证的车辆" in a.answer and "二是未持证" in a.answer
+
+
+SERVICE = ("# 关于提供免费健康申报证明服务的通知\n\n"
+           "（一）服务对象。有外出务工需要的人员均可申报办理。\n\n"
+           "（二）任务分工。\n\n"
+           "县级人力资源社会保障部门负责收集汇总外出务工人员信息，县级卫生健康部门负责指定服务机构。\n\n"
+           "（三）宣传动员。各县人民政府要将健康申报证明服务事宜告知外出人员。\n")
+
+
+def test_a_label_as_a_point_brings_its_body(engine_over):
+    from assistant.answer import compose
+    from assistant.answer.citations import CitationList
+
+    eng = engine_over("labels", {"通知.md": SERVICE})
+    index = eng.index
+    composer = compose.OfflineComposer(index, "区市场监管局")
+    lead, label, item = (_sentence_at(index, "健康申报", start) for start in ("（一）", "（二）", "（三）"))
+    # A label standing on its own line takes the next paragraph, and nothing of the next item.
+    body = composer._with_body(label)
+    assert body.text.startswith("任务分工。县级") and body.text.endswith("负责指定服务机构。")
+    # A label with its body in the same paragraph takes that body; a sentence that says something is kept.
+    assert composer._with_body(_sentence_at(index, "健康申报", "（三）")) is not item
+    assert composer._with_body(lead).text == lead.text
+    label.prob = 0.9
+    lines = composer._short_answer("免费健康申报证明服务的任务分工是怎样的？", [item, label], {"任务分工": 1.0}, {},
+                                   CitationList(index), brief=False)
+    assert lines[1].startswith("- 任务分工。县级人力资源社会保障部门负责") and "服务对象" not in "".join(lines)
