@@ -23,13 +23,23 @@ def to_halfwidth(text: str) -> str:
     return "".join(out)
 
 
+# A run of blanks after a sentence's end or before a list marker (。   二、… / 服务对象和内容　　（一）…) is a
+# paragraph break that text extraction flattened (web pages indent paragraphs with 　　): restored, the
+# paragraph ends sentences, leads and enumerations where the author ended them. Blanks inside a line of
+# a form (账    号：) are neither and stay.
+_FLAT_BREAK = re.compile(r"(?<=[。；！？!?：:])[ ]{2,}(?=\S)|[ ]{2,}(?=(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|"
+                         r"[一二三四五六七八九十]{1,3}、|\d{1,2}[.．、](?!\d)|[二三四五六七八九十]是))")
+
+
 def normalize_document_text(text: str) -> str:
     """The normalized form every offset refers to: unified newlines, half-width alphanumerics,
-    no zero-width or control characters, no trailing blanks, at most one blank line in a row."""
+    no zero-width or control characters, no trailing blanks, at most one blank line in a row, paragraph
+    breaks flattened into blanks restored."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_ZERO_WIDTH)
     text = to_halfwidth(text)
     text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
     text = text.replace("\t", " ")
+    text = _FLAT_BREAK.sub("\n", text)
     lines = [line.rstrip() for line in text.split("\n")]
     text = "\n".join(lines)
     text = re.sub(r"\n{3,}", "\n\n", text)
