@@ -74,9 +74,12 @@ SUPPORT_SURE = 0.3
 SET_EXTENT = 280
 SET_TRIGGER = 3
 PREAMBLE = True  # a lead starts after the 现就…通知如下： that ends a notice's preamble
+_ARTICLE = re.compile(r"第[一二三四五六七八九十百零〇\d]+条")
 _PREAMBLE_END = re.compile(r"如下\s*[：:。]")
-LABEL_MAX = 20  # a sentence this short, without figure or clause, is a label whose body follows (0: never)
-SKIP_TITLE = True  # a lead starts after the document title it opens with
+LABEL_MAX = 20  # a numbered sentence this short, without figure or clause, is a label whose body follows (0: never)
+SKIP_TITLE = True  # a lead starts after the document title (and news dateline) it opens with
+# A news agency's dateline: 新华社成都2月24日电（记者胡旭） / 重庆日报讯（记者 杨帆 张珺）.
+_DATELINE = re.compile(r"[^，。：\n]{0,20}?[电讯]\s*[（(][^）)\n]{0,30}(?:记者|通讯员)[^）)\n]{0,30}[）)]\s*")
 PROGRAMME_GATE = True  # supporting points about another programme than the one asked are dropped
 OMNIBUS = 3  # a document covering this many programmes or more is an omnibus (若干政策措施, the FAQ)
 # A lead from a document that does not apply to the asker (上海市标准化条例 for a Qingdao enterprise) gives way
@@ -535,19 +538,21 @@ class OfflineComposer:
 
     def _after_title(self, lead: Sentence) -> Sentence:
         """A lead that opens with the document's own title (a news headline run into its first paragraph)
-        starts after it: the title is named by the citation, and the first line is for the answer."""
+        or a news dateline (新华社北京2月14日电（记者 施雨岑）) starts after it: the title is named by the
+        citation, the dateline names the reporter, and the first line is for the answer."""
         if not SKIP_TITLE:
             return lead
         rec = self.index.docs[lead.doc_id]
         title = rec.meta.title.strip()
         raw = rec.text[lead.start:lead.end]
-        head = raw.lstrip()
-        if len(title) < 6 or not head.startswith(title):
-            return lead
-        start = lead.start + (len(raw) - len(head)) + len(title)
-        while start < lead.end and (rec.text[start].isspace() or rec.text[start] in "：:，,。.）)"):
-            start += 1
-        if lead.end - start < 10:
+        start = lead.start + len(raw) - len(raw.lstrip())
+        if len(title) >= 6 and rec.text.startswith(title, start):
+            start += len(title)
+            while start < lead.end and (rec.text[start].isspace() or rec.text[start] in "：:，,。.）)"):
+                start += 1
+        if (m := _DATELINE.match(rec.text, start, lead.end)) is not None:
+            start = m.end()
+        if start == lead.start + len(raw) - len(raw.lstrip()) or lead.end - start < 10:
             return lead
         return Sentence(lead.doc_id, start, lead.end, self._strip_marker(rec.text[start:lead.end]), lead.hit_rank,
                         rec.section_for(start, lead.end), lead.score)
@@ -571,14 +576,14 @@ class OfflineComposer:
                         rec.section_for(start, lead.end), lead.score)
 
     def _with_body(self, s: Sentence) -> Sentence:
-        """A label (（四）任务分工。 / 减轻企业租金负担。: short, no figure, no clause) says what follows, not
+        """A label (（四）任务分工。 / 2.减轻企业租金负担。: numbered, short, no figure, no clause) says what follows, not
         what is ruled: it takes its body, the sentences after it (the next paragraph when the label stands
         on its own line), up to the next item and within LEAD_MAX characters."""
-        bare = self._strip_marker(s.text).rstrip("。：:；; ")
-        if not LABEL_MAX or len(bare) > LABEL_MAX or re.search(r"[\d，,、；;]", bare):
-            return s
         rec = self.index.docs[s.doc_id]
         level = enum_level(rec.text[s.start:s.end])
+        bare = self._strip_marker(rec.text[s.start:s.end]).rstrip("。：:；; ")
+        if not LABEL_MAX or level < 0 or len(bare) > LABEL_MAX or re.search(r"[\d，,、；;]", bare):
+            return s  # a label is a numbered heading; a short sentence of its own says something
         end = s.end
         for a, b in split_sentences(rec.text[s.end:s.start + LEAD_MAX], base=s.end):
             text = rec.text[a:b]
@@ -586,8 +591,8 @@ class OfflineComposer:
             if not complete or is_sign_off(text) or (end > s.end and "\n" in rec.text[end:a]):
                 break  # whole sentences of one paragraph only
             item = enum_level(text)
-            if item >= 0 and (level < 0 or item <= level):
-                break  # the next item or heading, not this label's body
+            if (item >= 0 and item <= level) or _ARTICLE.match(text):
+                break  # the next item, heading or article, not this label's body
             end = b
         if end == s.end:
             return s

@@ -359,3 +359,11 @@ def test_a_label_as_a_point_brings_its_body(engine_over):
     lines = composer._short_answer("免费健康申报证明服务的任务分工是怎样的？", [item, label], {"任务分工": 1.0}, {},
                                    CitationList(index), brief=False)
     assert lines[1].startswith("- 任务分工。县级人力资源社会保障部门负责") and "服务对象" not in "".join(lines)
+
+
+def test_a_news_dateline_is_not_part_of_the_answer(engine_over):
+    news = ("# 成都推出减税抗疫贷支持小微企业\n\n"
+            "新华社成都2月24日电（记者 胡旭）成都推出减税抗疫贷，小微企业凭纳税信用可线上申请，单户最高可贷500万元。\n")
+    a = engine_over("dateline", {"新闻.md": news}).ask("成都的减税抗疫贷最多能贷多少？")
+    assert a.found and "500万元" in first_line(a)
+    assert first_line(a).startswith("成都推出减税抗疫贷") and "记者" not in a.answer
