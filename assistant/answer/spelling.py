@@ -3,11 +3,13 @@
 
 A stretch of the question is corrected only when it is not a word itself, sounds like a domain term
 (the domain dictionary, assistant/resources/userdict.txt, and words the indexed documents use) and
-shares most of its characters with it. Work is linear in the question's length: one pinyin per
-character, then dictionary look-ups of the windows starting at each position."""
+shares most of its characters with it. Traditional script is not a slip (search reads it simplified).
+Work is linear in the question's length: one pinyin per character, then dictionary look-ups of the
+windows starting at each position."""
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 from importlib import resources
@@ -15,6 +17,7 @@ from importlib import resources
 import yaml
 
 from ..store import LoadedIndex
+from ..text import to_simplified
 from ..tokenize import _jieba, is_dictionary_word
 
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
@@ -77,6 +80,29 @@ def _corpus_words(index: LoadedIndex) -> dict[tuple[str, ...], str]:
     return out
 
 
+# A two-character stretch jieba could not place (its HMM guessed it) is either a slip for a word that sounds
+# the same (申保 for 申报) or two words the HMM glued across a boundary (10个亿|有奖励, 山阳镇|为做好). Noisy
+# channel: read it as the word only when P(word) · P(slip) > P(first character) · P(second character), with
+# jieba's word frequencies; a slip costs SLIP_LOG_ODDS (about 1 in 400). On the 637 real ncp dev questions
+# this removes the one correction made (镇为 → 镇委, a false one); docs/benchmarks.md, seventh day.
+SLIP_LOG_ODDS = 6.0
+
+
+def _log_frequency(word: str) -> float:
+    j = _jieba()
+    return math.log(max(j.FREQ.get(word, 0), 1) / j.total)
+
+
+def _likelier_as_slip(token: str, word: str) -> bool:
+    return _log_frequency(word) - SLIP_LOG_ODDS > sum(_log_frequency(c) for c in token)
+
+
+def _known(window: str, vocab: dict) -> bool:
+    """A word as typed, or once simplified (首席質量官, 權利): nothing to correct."""
+    simple = to_simplified(window)
+    return any(is_dictionary_word(w) or w in vocab for w in {window, simple})
+
+
 def _close(window: str, term: str) -> bool:
     """Most characters in common: at most one different in four, two in longer terms."""
     diff = sum(a != b for a, b in zip(window, term))
@@ -108,7 +134,7 @@ def correct(index: LoadedIndex, question: str) -> tuple[str, list[str]]:
             for size in range(min(MAX_TERM, len(text) - i), 2, -1):
                 term = terms.get(tuple(keys[i:i + size]))
                 window = text[i:i + size]
-                if term and _close(window, term) and not is_dictionary_word(window) and window not in vocab:
+                if term and _close(window, term) and to_simplified(window) != term and not _known(window, vocab):
                     hit = (size, term)
                     break
             if hit:
@@ -124,9 +150,9 @@ def correct(index: LoadedIndex, question: str) -> tuple[str, list[str]]:
     words = _corpus_words(index)
     fixed = []
     for token in _jieba().lcut(q, HMM=True):
-        if len(token) == 2 and _CJK_RUN.fullmatch(token) and not is_dictionary_word(token) and token not in vocab:
+        if len(token) == 2 and _CJK_RUN.fullmatch(token) and not _known(token, vocab):
             word = words.get(tuple(_char_key(c) for c in token))
-            if word and _close(token, word):
+            if word and _close(token, word) and _likelier_as_slip(token, word):
                 notices.append(f"已按“{word}”理解“{token}”。")
                 token = word
         fixed.append(token)
