@@ -17,8 +17,8 @@ from typing import Callable
 from ..ingest.chunking import ARTICLE_RANK
 from ..ingest.injection import find_injections, is_injection
 from ..ingest.metadata import display_title
-from ..learn.sentences import (LIST_ITEM, Q_FACETS, S_FACETS, SentenceRanker, candidates, features, is_heading_only,
-                               is_purpose_clause, is_question_line, is_sign_off, load_ranker)
+from ..learn.sentences import (LIST_ITEM, Q_FACETS, S_FACETS, SentenceRanker, candidates, features, field_value,
+                               is_heading_only, is_purpose_clause, is_question_line, is_sign_off, load_ranker)
 from ..models import Answer, Hit
 from ..store import LoadedIndex
 from ..text import ARTICLE_NUMBER, split_sentences
@@ -41,7 +41,7 @@ MAX_POINTS = 4
 MAX_PARTS = 4
 _SPACE = re.compile(r"\s+")
 CITED = re.compile(r"\[(\d+)\]")
-INTENT_TITLES = {"eligibility": "申报条件", "materials": "所需材料", "steps": "办理流程", "deadline": "时间要求",
+INTENT_TITLES = {"eligibility": "申报条件", "materials": "所需材料", "steps": "办理流程", "deadline": "时间要求", "fee": "收费",
                  "amount": "奖补标准", "contact": "办理地点与咨询", "definition": "释义", "general": "相关规定"}
 # The policy text itself is the authority; an FAQ restates it (and may quote superseded figures).
 DOC_TYPE_PRIOR = {"政策文件": 0.05, "常见问题": -0.1}
@@ -715,8 +715,8 @@ class OfflineComposer:
             p = prob + HAND_WEIGHT * hand.get((c.doc_id, c.start), 0.0)
             rec = self.index.docs[c.doc_id]
             text = c.text.strip()
-            if (len(text) < 6 or self._is_heading_only(text) or is_question_line(text) or text in rec.meta.title
-                    or is_injection(text)):
+            if ((self._too_short(text) and not self._asked_field(intent, rec, c.start, c.end)) or is_question_line(text)
+                    or text in rec.meta.title or is_injection(text)):
                 continue  # an instruction planted for the assistant is never quoted as an answer
             score = float(p) + DOC_TYPE_PRIOR.get(rec.meta.doc_type, 0.0)
             if not is_current(self.index, c.doc_id):
@@ -743,7 +743,8 @@ class OfflineComposer:
                     continue
                 seen.add((hit.doc_id, s))
                 text = rec.text[s:e]
-                if len(text) < 6 or self._is_heading_only(text) or text in rec.meta.title or is_question_line(text) or is_injection(text):
+                if (self._too_short(text) and not self._asked_field(intent, rec, s, e)) or text in rec.meta.title \
+                        or is_question_line(text) or is_injection(text):
                     continue  # an instruction planted for the assistant is never quoted; a FAQ's question restates the user's; its answer is what answers
                 section = rec.section_for(s, e)
                 body = f"{rec.meta.title} {section} {text}".lower()
@@ -769,6 +770,19 @@ class OfflineComposer:
     def _is_heading_only(text: str) -> bool:
         """A title or heading line: short, no sentence punctuation inside, no figure in it."""
         return is_heading_only(text)
+
+    @staticmethod
+    def _asked_field(intent: str, rec, start: int, end: int) -> bool:
+        """A guide's one-line field whose label names what the question asks (【收费标准】 不收费 for a fee
+        question): an answer however short. Other fields' bare values (a 设定依据 that only names a
+        document) stay out."""
+        cue = SECTION_CUES.get(intent)
+        return cue is not None and field_value(rec, start, end) and bool(cue.search(rec.section_for(start, end)))
+
+    @classmethod
+    def _too_short(cls, text: str) -> bool:
+        """Too short or too bare to answer anything on its own (a heading, a fragment)."""
+        return len(text) < 6 or cls._is_heading_only(text)
 
     @staticmethod
     def _strip_marker(text: str) -> str:

@@ -1,16 +1,20 @@
-"""What a question asks for: eligibility, materials, steps, deadline, amount, contact, definition."""
+"""What a question asks for: eligibility, materials, steps, deadline, fee, amount, contact, definition."""
 
 from __future__ import annotations
 
 import re
 
-INTENTS = ("eligibility", "materials", "steps", "deadline", "amount", "contact", "definition", "general")
+INTENTS = ("eligibility", "materials", "steps", "deadline", "fee", "amount", "contact", "definition", "general")
 
 # Words in the question that reveal the intent (first match in this order wins).
 QUESTION_CUES: tuple[tuple[str, re.Pattern], ...] = (
     ("contact", re.compile(r"电话|联系方式|联系人|交到哪|送到哪|报到哪|去哪|哪里办|在哪办|在哪里办|地址|地点|窗口|网址|哪个网站|哪个平台|什么平台|哪个部门|哪个科室|找谁|找哪")),
     ("materials", re.compile(r"材料|资料|提交什么|提供什么|准备什么|要交什么|需要交|带什么|证明文件|附件|要交哪些")),
     ("steps", re.compile(r"流程|步骤|程序|怎么办|怎么报|怎么申|如何申|怎样申|怎么弄|咋办|咋报|办理方式|如何办理|怎么参加|怎么做|如何参加|怎么报名|如何报名|手续|怎么点单|怎么参与|如何参与|怎么导入|怎么退出|怎么操作")),
+    # Whether a service or an application costs the applicant anything (收费标准 is a field of every 办事指南):
+    # its answer is 不收取任何费用 / 按规定标准收费, not the programme's reward amounts.
+    ("fee", re.compile(r"收费|收不收|收钱|要钱|要不要钱|交钱|交费|报名费|培训费|手续费|工本费|服务费|评审费|"
+                       r"要交.{0,4}费|免费吗|是否免费|免不免费|费用吗")),
     ("amount", re.compile(r"多少钱|奖多少|补多少|给多少|多少万|奖励多少|补贴多少|资助多少|金额|奖金|奖励标准|补贴标准|奖励.*多少|补贴.*多少|资助.*多少|最高.*奖|能拿|有没有奖励|有奖励|奖励吗|补贴吗|补贴没|奖励没|给钱|投多少|比例|收费|要钱|收不收钱|费用")),
     ("eligibility", re.compile(r"条件|资格|能不能|能否|可以申|可不可以|符合|门槛|哪些企业|什么企业|谁可以|还能报|能报|能申请|可以报|具备|几年以上|满几年|要求")),
     ("deadline", re.compile(r"截止|截至|时限|期限|多久|几天|多长时间|什么时候|何时|哪天|日期|几年|周期|有效期|多少个工作日|几点")),
@@ -24,6 +28,7 @@ SECTION_CUES: dict[str, re.Pattern] = {
     "eligibility": re.compile(r"条件|资格(?!审)|对象|范围|要求"),
     "deadline": re.compile(r"时间|时限|期限|截止|安排|周期"),
     "amount": re.compile(r"奖励|补贴|资助|标准|支持|扶持|奖补"),
+    "fee": re.compile(r"收费|费用"),
     "contact": re.compile(r"联系|咨询|地点|方式|受理|窗口"),
     "definition": re.compile(r"定义|含义|职责|术语|总则|内容"),
 }
@@ -31,6 +36,7 @@ SECTION_CUES: dict[str, re.Pattern] = {
 # Words in a sentence that make it a likely answer to each intent.
 SENTENCE_CUES: dict[str, re.Pattern] = {
     "amount": re.compile(r"\d+(?:\.\d+)?\s*(?:万元|元|%|％)|[一二三四五六七八九十百千]+万元|奖励|补贴|资助"),
+    "fee": re.compile(r"收费|收取|免费|免收|不收|减收|费用|自理"),
     "deadline": re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|\d+个?工作日|截止|之前|前完成|每[一二两三四五]?年|有效期|日内|月底|季度"),
     "contact": re.compile(r"\d{3,4}-\d{7,8}|电话|地址|地点|[路街]\d+号|平台|网站|窗口|邮箱"),
     "materials": re.compile(r"复印件|证明|申报书|申请表|报告|营业执照|材料|证书|清单|承诺书"),

@@ -13,6 +13,9 @@ from ..store import SentenceVectors
 from ..text import split_sentences
 
 LONG_SENTENCE = 160  # a longer "sentence" is split into its clauses (；，) so a short span can lead
+# A sentence this short is a candidate too: a guide's one-line field (【收费标准】 不收费) answers in three
+# characters; the composer drops short lines that are not such a field's whole body (compose.field_value).
+MIN_SENTENCE = 2
 _CLAUSE = re.compile(r"[^；;，,]*(?:[；;，,]|$)")
 
 
@@ -37,7 +40,8 @@ def passage_spans(text: str, start: int, end: int) -> list[tuple[int, int, bool,
         pieces = [(s, e, False)]
         if e - s > LONG_SENTENCE:
             pieces += [(a, b, True) for a, b in _clauses(text[s:e], s)]
-        out.extend((a, b, is_clause, i, len(spans)) for a, b, is_clause in pieces if len(text[a:b].strip()) >= 4)
+        out.extend((a, b, is_clause, i, len(spans)) for a, b, is_clause in pieces
+                   if len(text[a:b].strip()) >= (4 if is_clause else MIN_SENTENCE))
     return out
 
 

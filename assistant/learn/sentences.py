@@ -86,6 +86,19 @@ class Candidate:
     clause: bool = False
 
 
+SHORT = 4  # a shorter sentence is a candidate only as a guide field's whole value (不收费)
+
+
+def field_value(rec, start: int, end: int) -> bool:
+    """The whole body of a one-line field of a guide (【收费标准】 / 八、收费标准 followed by 不收费 alone): a
+    short line, but the answer to what the field names, not a heading."""
+    section = innermost_section(rec.outline, start, end)
+    if section is None:
+        return False
+    body = [(s, e) for s, e in rec.lines if s >= section.start and e <= section.end and rec.text[s:e].strip()]
+    return len(body) == 2 and body[0][0] == section.start and body[1][0] <= start < body[1][1]
+
+
 def candidates(index: LoadedIndex, hits: list[Hit], max_hits: int = CANDIDATE_HITS) -> list[Candidate]:
     """The sentences of the first passages, each once (overlapping chunks repeat sentences); a very long
     sentence also yields its clauses, so the part that answers can lead on its own."""
@@ -94,7 +107,7 @@ def candidates(index: LoadedIndex, hits: list[Hit], max_hits: int = CANDIDATE_HI
     for rank, hit in enumerate(hits[:max_hits], 1):
         rec = index.docs[hit.doc_id]
         for a, b, is_clause, i, n in passage_spans(rec.text, hit.start, hit.end):
-            if (hit.doc_id, a, b) in seen:
+            if (hit.doc_id, a, b) in seen or (len(rec.text[a:b].strip()) < SHORT and not field_value(rec, a, b)):
                 continue
             seen.add((hit.doc_id, a, b))
             out.append(Candidate(hit.doc_id, a, b, rec.text[a:b], rank, rec.section_for(a, b), i, n, is_clause))
@@ -120,6 +133,10 @@ def dense_sentence_features(index: LoadedIndex, cands: list[Candidate], query_ve
     out[ok, 1] = cos[ok] - best
     out[ok, 2] = 1.0 / rank[ok]
     out[ok, 3] = (cos[ok] - mean) / std if std > 0 else 0.0
+    # A span an older build did not embed (its spans were fewer): the least similar, so that one such row
+    # does not send the whole question to the model without dense features.
+    worst = cos[ok].min()
+    out[~ok] = [worst, worst - best, 1.0 / (ok.sum() + 1), (worst - mean) / std if std > 0 else 0.0]
     return out
 
 

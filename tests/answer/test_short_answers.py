@@ -80,6 +80,17 @@ def test_words_glued_across_a_boundary_and_traditional_script_are_not_slips(engi
         assert fixed == f"首席质量官培训怎么{word}" and notices == [f"已按“{word}”理解“{slip}”。"]
 
 
+def test_a_fee_question_is_answered_by_what_the_guide_says_it_costs(engine):
+    # 【收费标准】 不收费: the field's one short line is the answer, not the programme's reward amounts.
+    a = engine.ask("企业标准自我声明公开收费吗")
+    assert a.intent == "fee" and a.found and first_line(a).startswith("不收费")
+    assert "【收费标准】" in a.answer  # the citation names the field
+    b = engine.ask("首席质量官培训班收不收钱")
+    assert b.intent == "fee" and "不收取培训费" in lead(b)
+    # Other one-line fields that only name a document (【设定依据】) are not answers to a fee question.
+    assert "设定依据" not in first_line(a)
+
+
 LONG = ("您好，我们是城阳区一家做食品机械的制造企业，成立8年了，去年营收大概3000万元，一直很重视质量管理。"
         "请问我们今年能不能申报区长质量奖？区长质量奖最多能奖多少钱？"
         "另外我们的产品想申报青岛优品，需要准备哪些材料？首席质量官培训班怎么报名？")

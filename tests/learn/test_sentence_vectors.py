@@ -84,6 +84,18 @@ def test_an_index_without_sentence_vectors_falls_back_to_the_model_without_them(
     assert served.found and served.answer == alone.answer
 
 
+def test_a_span_an_older_build_did_not_embed_counts_as_least_similar(engine):
+    # Builds before short field values (不收费) became candidates hold no vector for them: that one row must not
+    # send the whole question to the model without dense features.
+    question = "员工工资发不出来怎么办？"
+    text = "员工培训由人力资源部门统一组织。企业暂时无力支付职工薪酬的，可与职工协商延期发放。"
+    index, cands = _tiny(text, engine.embeddings)
+    extra = Candidate("d", len(text), len(text) + 3, "不收费", 1, "", 2, 3, False)  # no vector stored for it
+    dense = dense_sentence_features(index, cands + [extra], engine.embeddings.embed_query(question))
+    assert np.isfinite(dense).all()
+    assert dense[2, 0] == dense[:2, 0].min() and dense[2, 2] == 1 / 3 and dense[2, 3] < 0
+
+
 def test_a_dense_model_without_a_fallback_refuses_rows_without_vectors():
     import pytest
 
