@@ -89,6 +89,9 @@ def test_a_fee_question_is_answered_by_what_the_guide_says_it_costs(engine):
     assert b.intent == "fee" and "不收取培训费" in lead(b)
     # Other one-line fields that only name a document (【设定依据】) are not answers to a fee question.
     assert "设定依据" not in first_line(a)
+    # Where the best sentence is about the programme but not its cost, the point that says the cost follows.
+    c = engine.ask("报区长质量奖要交报名费吗")
+    assert c.intent == "fee" and "不向申报组织和个人收取任何费用" in c.answer
 
 
 LONG = ("您好，我们是城阳区一家做食品机械的制造企业，成立8年了，去年营收大概3000万元，一直很重视质量管理。"
