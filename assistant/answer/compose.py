@@ -875,7 +875,9 @@ class OfflineComposer:
                                                      for o in rec.outline):
                     continue  # a chapter of articles is not one list: the best article is found by sentence
                 items = [(s, e) for s, e in rec.lines if entry.start <= s and e <= entry.end and e > s]
-                if entry.rank != ARTICLE_RANK and items and items[0][0] == entry.start and len(items) > 1:
+                if entry.rank != ARTICLE_RANK and items and items[0][0] == entry.start:
+                    if len(items) == 1:
+                        continue  # one item of a list (（二）对不符合质量要求的…): its words are not a heading
                     items = items[1:]  # the heading line itself is not an item
                 if not items:
                     continue

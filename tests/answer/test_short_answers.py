@@ -94,6 +94,13 @@ def test_a_fee_question_is_answered_by_what_the_guide_says_it_costs(engine):
     assert c.intent == "fee" and "不向申报组织和个人收取任何费用" in c.answer
 
 
+def test_one_item_of_a_list_is_not_a_heading_whose_words_answer(engine):
+    # （二）对不符合质量要求的原材料… is one of 首席质量官's rights: its word 要求 must not make it the 条件 list.
+    a = engine.ask("CQO要具备什么条件")
+    assert a.found and "5年以上" in a.answer and "有权决定停止" not in a.answer
+    assert "第四条" in a.answer and "第六条" not in a.answer
+
+
 LONG = ("您好，我们是城阳区一家做食品机械的制造企业，成立8年了，去年营收大概3000万元，一直很重视质量管理。"
         "请问我们今年能不能申报区长质量奖？区长质量奖最多能奖多少钱？"
         "另外我们的产品想申报青岛优品，需要准备哪些材料？首席质量官培训班怎么报名？")
