@@ -91,6 +91,7 @@ OMNIBUS = 3  # a document covering this many programmes or more is an omnibus (�
 # own source. "The same" = character-bigram Dice at least TWIN_DICE (0 turns the swap off).
 TWIN_DICE = 0.5
 # Questions that ask why a document exists or on what basis (then its purpose clause may lead).
+_LEAD_IN = re.compile(r"(?:下列|以下|如下)[^：:]{0,12}[：:]\s*$")
 ASKS_PURPOSE = re.compile(r"目的|为什么|为何|宗旨|依据|根据什么|出台背景")
 ASKS_ISSUER = re.compile(r"(?:哪些|哪个|哪家|什么|哪几个)(?:部门|单位|机构|机关)|谁|落款|发文|"
                          r"(?:什么时候|何时|哪天)(?:发布|印发|下发|出台|发出)")
@@ -669,8 +670,8 @@ class OfflineComposer:
     def _is_echo(text: str) -> bool:
         """培训：培训。 / 申报书：申报书 — a label followed by nothing but itself."""
         m = _ECHO.match(text.strip())
-        if not m:
-            return False
+        if not m or _LEAD_IN.search(text):
+            return False  # 享有下列权利： opens the list that follows it
         label, body = m.group(1).strip(), m.group(2).strip()
         return not body or body == label or (len(body) <= len(label) and body in label)
 
@@ -788,8 +789,9 @@ class OfflineComposer:
 
     @classmethod
     def _too_short(cls, text: str) -> bool:
-        """Too short or too bare to answer anything on its own (a heading, a fragment)."""
-        return len(text) < 6 or cls._is_heading_only(text)
+        """Too short or too bare to answer anything on its own (a heading, a fragment). A list's lead-in
+        (第六条 首席质量官享有下列权利：) reads like a heading but opens the list that answers."""
+        return len(text) < 6 or (cls._is_heading_only(text) and not _LEAD_IN.search(text))
 
     @staticmethod
     def _strip_marker(text: str) -> str:

@@ -101,6 +101,13 @@ def test_one_item_of_a_list_is_not_a_heading_whose_words_answer(engine):
     assert "第四条" in a.answer and "第六条" not in a.answer
 
 
+def test_a_list_lead_in_opens_the_list_it_introduces(engine):
+    # 第六条 首席质量官享有下列权利： looks like a bare heading (short, no comma) but it opens the list that answers.
+    a = engine.ask("首席質量官有什麼權利？")
+    assert a.found and first_line(a).startswith("首席质量官享有下列权利")
+    assert "质量否决权" in lead(a) and "第六条" in a.answer
+
+
 LONG = ("您好，我们是城阳区一家做食品机械的制造企业，成立8年了，去年营收大概3000万元，一直很重视质量管理。"
         "请问我们今年能不能申报区长质量奖？区长质量奖最多能奖多少钱？"
         "另外我们的产品想申报青岛优品，需要准备哪些材料？首席质量官培训班怎么报名？")
