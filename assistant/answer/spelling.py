@@ -134,7 +134,7 @@ def correct(index: LoadedIndex, question: str) -> tuple[str, list[str]]:
             for size in range(min(MAX_TERM, len(text) - i), 2, -1):
                 term = terms.get(tuple(keys[i:i + size]))
                 window = text[i:i + size]
-                if term and _close(window, term) and to_simplified(window) != term and not _known(window, vocab):
+                if term and _close(window, term) and not _known(window, vocab):
                     hit = (size, term)
                     break
             if hit:
