@@ -30,19 +30,27 @@ def _titles(index: LoadedIndex) -> list[str]:
     return cached[1]
 
 
-def subject_words(index: LoadedIndex, question: str) -> list[str]:
-    """The question's words that name what some documents are about (in their titles, but not in most)."""
+def subject_words(index: LoadedIndex, question: str, untitled: bool = False) -> list[str]:
+    """The question's words that name what some documents are about (in their titles, but not in most).
+    `untitled`: also the plain nouns the corpus uses but no title names (国家标准 in 参与制定国家标准有没有奖励),
+    which narrow a title word (奖励) to what was asked: carried from a turn the corpus answered, a follow-up
+    (一年最多能拿多少) stays on the standardization rewards instead of the first 奖励 document found. Not from
+    a refused turn: its untitled noun (业务) is often what the corpus lacks. Measured: docs/benchmarks.md."""
     titles = _titles(index)
     limit = max(3, SUBJECT_MAX_TITLE_SHARE * len(titles))
     out = []
     # Nouns, and the distinguishing words that narrow them (一站式 in NQI一站式平台, 大型 in 大型企业): without
     # them the carried subject is "nqi", and a follow-up lands on another NQI document.
     words = question_terms(index, question)
-    narrowing = {w for w, pos in tagged_words(normalize_query(question)) if pos == "b" and w in words}
+    tags = dict(tagged_words(normalize_query(question)))
+    narrowing = {w for w, pos in tags.items() if pos == "b" and w in words}
     topical = question_terms(index, question, topical_only=True)
+    vocab = index.bm25.vocab_dict if index.bm25 is not None else {}
     for term in [t for t in words if t in narrowing or t in topical]:
         n = sum(term in t for t in titles)
         if 0 < n <= limit:
+            out.append(term)
+        elif untitled and n == 0 and tags.get(term) == "n" and term in vocab:
             out.append(term)
     return out
 
@@ -67,7 +75,7 @@ def resolve(index: LoadedIndex, question: str, history: list[tuple[str, Answer]]
     if not history:
         return question
     previous = history[-1][1].resolved_question or history[-1][0]
-    return _keep_region(_resolve(index, question, previous), previous)
+    return _keep_region(_resolve(index, question, previous, history[-1][1].found), previous)
 
 
 def _keep_region(question: str, previous: str) -> str:
@@ -79,8 +87,8 @@ def _keep_region(question: str, previous: str) -> str:
     return f"{' '.join(regions)} {question}" if regions else question
 
 
-def _resolve(index: LoadedIndex, question: str, previous: str) -> str:
-    carried = subject_words(index, previous)
+def _resolve(index: LoadedIndex, question: str, previous: str, answered: bool = True) -> str:
+    carried = subject_words(index, previous, untitled=answered)
     # A question that names no subject while the conversation has one (评审流程是怎样的？ after a
     # 区长质量奖 question) is about the conversation's subject.
     own_topic = topic_weight(index, question) >= TOPIC_MIN_WEIGHT and (not carried or bool(subject_words(index, question)))

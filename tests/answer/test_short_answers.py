@@ -141,6 +141,18 @@ def test_a_follow_up_carries_the_words_that_narrow_the_subject(engine):
     where = engine.ask("在哪里？几点上班", history=[("NQI一站式平台能办什么业务", first)])
     assert "一站式" in where.resolved_question
     assert where.found and where.citations[0].source.endswith("城阳区NQI一站式服务平台运行管理办法.html")
+
+
+def test_a_follow_up_keeps_the_noun_that_narrows_a_title_word(engine):
+    # 奖励 is in titles, 国家标准 in none: carrying 奖励 alone sent 一年最多能拿多少 to the 区长质量奖 amounts.
+    first = engine.ask("参与制定国家标准有没有奖励")
+    cap = engine.ask("一年最多能拿多少", history=[("参与制定国家标准有没有奖励", first)])
+    assert "国家标准" in cap.resolved_question
+    assert "累计不超过100万元" in cap.answer and "区长质量奖" not in cap.answer
+    # A turn the corpus did not answer lends no untitled noun: 业务 is what it lacked.
+    refused = engine.ask("NQI一站式平台能办什么业务")
+    where = engine.ask("在哪里？", history=[("NQI一站式平台能办什么业务", refused)])
+    assert refused.found or "业务" not in where.resolved_question
     assert "春城路618号" in where.answer
 
 
