@@ -40,6 +40,8 @@ _FUNCTION_POS = ("c", "d", "p", "u", "r", "m", "q", "y", "e", "o", "t", "f", "z"
 MAX_POINTS = 4
 MAX_PARTS = 4
 _SPACE = re.compile(r"\s+")
+# Spacing and punctuation: the same clause quoted by two documents may differ only in these (…30万元； / …30万元。).
+_UNSAID = re.compile(r"[\s，,。；;：:、！!？?“”\"'（）()]+")
 CITED = re.compile(r"\[(\d+)\]")
 INTENT_TITLES = {"eligibility": "申报条件", "materials": "所需材料", "steps": "办理流程", "deadline": "时间要求", "fee": "收费",
                  "amount": "奖补标准", "contact": "办理地点与咨询", "definition": "释义", "general": "相关规定"}
@@ -428,7 +430,7 @@ class OfflineComposer:
                 continue  # the same words again (a clause of the lead, an overlapping sentence), or its preamble
             # A point, like the lead, opens neither with the headline its source names nor with a preamble.
             s = self._with_body(self._after_preamble(question, self._after_title(s)))
-            if not self._may_lead(question, s) or _SPACE.sub("", s.text) in _SPACE.sub("", said) \
+            if not self._may_lead(question, s) or _UNSAID.sub("", s.text) in _UNSAID.sub("", said) \
                     or off_programme(self.index, s, asked_programmes):
                 continue  # (the same words again, though spaced otherwise: a reposted copy of the notice)
             new_terms = sum(w for t, w in terms.items() if t in s.text.lower() and t not in said.lower())

@@ -418,3 +418,12 @@ def test_a_news_dateline_is_not_part_of_the_answer(engine_over):
     a = engine_over("dateline", {"新闻.md": news}).ask("成都的减税抗疫贷最多能贷多少？")
     assert a.found and "500万元" in first_line(a)
     assert first_line(a).startswith("成都推出减税抗疫贷") and "记者" not in a.answer
+
+
+def test_a_point_never_repeats_a_line_in_other_punctuation(engine):
+    # The policy (…30万元；) and the FAQ quoting it (…30万元。) were two points saying the same thing.
+    bare = lambda line: re.sub(r"\[\d+\]|^- |[\s，,。；;：:、！!？?“”（）()]", "", line)  # noqa: E731
+    first = engine.ask("参与制定国家标准有没有奖励")
+    for a in (first, engine.ask("一年最多能拿多少", history=[("参与制定国家标准有没有奖励", first)])):
+        lines = [bare(ln) for ln in a.answer.split("\n") if not ln.startswith("来源")]
+        assert not [x for i, x in enumerate(lines) for j, y in enumerate(lines) if i != j and x and x in y], a.answer
