@@ -18,7 +18,8 @@ from ..ingest.chunking import ARTICLE_RANK
 from ..ingest.injection import find_injections, is_injection
 from ..ingest.metadata import display_title
 from ..learn.sentences import (LIST_ITEM, Q_FACETS, S_FACETS, SentenceRanker, candidates, features, field_value,
-                               is_heading_only, is_purpose_clause, is_question_line, is_sign_off, load_ranker)
+                               is_heading_only, is_purpose_clause, is_question_line, is_sign_off, load_ranker,
+                               opens_purpose, sign_off_head)
 from ..models import Answer, Hit
 from ..store import LoadedIndex
 from ..text import ARTICLE_NUMBER, split_sentences
@@ -556,6 +557,7 @@ class OfflineComposer:
         title = rec.meta.title.strip()
         raw = rec.text[lead.start:lead.end]
         start = lead.start + len(raw) - len(raw.lstrip())
+        start += sign_off_head(rec.text[start:lead.end])  # the previous notice's issuer and date run into it
         if len(title) >= 6 and rec.text.startswith(title, start):
             start += len(title)
             while start < lead.end and (rec.text[start].isspace() or rec.text[start] in "：:，,。.）)"):
@@ -621,6 +623,13 @@ class OfflineComposer:
             return False
         if is_sign_off(raw) and not ASKS_ISSUER.search(question):
             return False  # who signed and when answers only "which departments issued it"
+        if (n := sign_off_head(raw)) and not ASKS_ISSUER.search(question):
+            # A sign-off run into what follows it: that rest may answer, unless it is only the next notice's
+            # title and preamble (广东省人民政府 2020年2月6日 关于…若干政策措施 为深入贯彻…).
+            rest = raw[n:]
+            if len(_SPACE.sub("", rest)) < 10 or is_sign_off(rest) or (not ASKS_PURPOSE.search(question) and any(
+                    opens_purpose(rest[m.end():]) for m in re.finditer(r"^|\s+", rest[:80]))):
+                return False
         if "附件" in s.section and not ASKS_ANNEX.search(question):
             return False
         if len(_PHONE_NUMBER.findall(raw)) >= 3 and not Q_FACETS["phone"].search(question):

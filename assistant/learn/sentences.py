@@ -161,6 +161,15 @@ def is_heading_only(text: str) -> bool:
     return len(text) <= 40 and not re.search(r"[。；，：:！？]", text[:-1]) and not re.search(r"\d", text)
 
 
+# How a purpose clause opens (the bare 为 of _PURPOSE is too common to count without its closing 制定本…).
+_PURPOSE_OPEN = re.compile(r"(?:为了|为进一步|为切实|为做好|为全面|为深入|为有效|为加快|为规范|为加强|为贯彻|为落实)")
+
+
+def opens_purpose(text: str) -> bool:
+    """为深入贯彻…: the opening of a purpose clause, its 制定本… perhaps in a later clause."""
+    return bool(_PURPOSE_OPEN.match(text))
+
+
 def is_purpose_clause(text: str) -> bool:
     """为了…，制定本办法 / 为做好…，现就…通知如下: why a document exists, not what it rules."""
     text = re.sub(r"^第[一二三四五六七八九十百零〇\d]+条\s*", "", text.strip())
@@ -172,12 +181,29 @@ def is_purpose_clause(text: str) -> bool:
 _SIGNATURE = re.compile(r"[\u4e00-\u9fff（）()\s]{0,80}(?:\d{4}|[〇零一二三四五六七八九]{4})年"
                         r"[\d一二三四五六七八九十]{1,3}月[\d一二三四五六七八九十]{1,3}日")
 _CLOSER = re.compile(r"特此(?:通告|通知|公告|函告|说明)[。！!]?")
+_PRINTED = re.compile(r"[\u4e00-\u9fff（）()\s]{2,60}(?:\d{4}|[〇零一二三四五六七八九]{4})年"
+                      r"[\d一二三四五六七八九十]{1,3}月[\d一二三四五六七八九十]{1,3}日\s*印发[。]?")  # the print line
 
 
 def is_sign_off(text: str) -> bool:
     """教育部…领导小组办公室（代章） 2020年2月10日 / 特此通告。: the end of a notice, not its content."""
     text = text.strip()
-    return bool(_SIGNATURE.fullmatch(text) or _CLOSER.fullmatch(text))
+    return bool(_SIGNATURE.fullmatch(text) or _CLOSER.fullmatch(text) or _PRINTED.fullmatch(text))
+
+
+# A sign-off that a sentence runs on from (no full stop after a date): issuer names, a blank, the date, then a
+# blank or the end, and the publication note after it. The blank before the date tells it from a ruling that
+# opens with a date (自2020年2月1日起…, 四川省应急委员会宣布自2020年2月26日0时起…).
+_SIGN_OFF_HEAD = re.compile(r"(?:特此(?:通告|通知|公告)[。！!]?\s*)?[\u4e00-\u9fff（）()]{4,}(?:\s+[\u4e00-\u9fff（）()]{2,})*"
+                            r"\s+(?:\d{4}|[〇零一二三四五六七八九]{4})年[\d一二三四五六七八九十]{1,3}月[\d一二三四五六七八九十]{1,3}日"
+                            r"(?=\s|$|[（(\[])(?:\s*[（(](?:此件|信息公开形式)[^）)]{0,12}[）)])?\s*")
+
+
+def sign_off_head(text: str) -> int:
+    """Length of the sign-off that `text` opens with (国家税务总局 2020年2月10日 …: a notice's end run into the
+    next page's start), 0 when it opens with none."""
+    m = _SIGN_OFF_HEAD.match(text)
+    return m.end() if m else 0
 
 
 def is_question_line(text: str) -> bool:

@@ -427,3 +427,26 @@ def test_a_point_never_repeats_a_line_in_other_punctuation(engine):
     for a in (first, engine.ask("一年最多能拿多少", history=[("参与制定国家标准有没有奖励", first)])):
         lines = [bare(ln) for ln in a.answer.split("\n") if not ln.startswith("来源")]
         assert not [x for i, x in enumerate(lines) for j, y in enumerate(lines) if i != j and x and x in y], a.answer
+
+
+# A page that carries the issuer's sign-off run into the measures it publishes (no full stop after the date).
+SIGNED = ("# 示例市支持中小企业发展政策措施\n\n"
+          "示例市人民政府   2020年2月7日   （此件公开发布）   示例市支持中小企业发展政策措施   "
+          "为深入贯彻落实上级关于支持中小企业的决策部署，支持中小企业平稳有序发展，结合本市实际，特制定如下政策措施。\n\n"
+          "一、对运输疫情防控重点物资的中小企业，按运费的50%给予补贴。\n\n"
+          "二、对中小企业2020年2月份的房租给予全额减免。\n\n"
+          "示例省商务厅办公室 2020年2月7日 示例市商务局办公室2020年2月15日印发\n")
+
+
+def test_a_sign_off_run_into_a_preamble_is_neither_lead_nor_point(engine_over):
+    from assistant.learn.sentences import is_sign_off, sign_off_head
+
+    assert sign_off_head("国家税务总局 2020年2月5日 第一部分 有关政策") == len("国家税务总局 2020年2月5日 ")
+    assert not sign_off_head("自2020年2月1日起至6月30日止，电费按95%结算。")
+    assert not sign_off_head("四川省应急委员会宣布自2020年2月26日0时起调整响应级别。")
+    assert is_sign_off("示例市商务局办公室2020年2月15日印发") and not is_sign_off("本通知自2020年2月15日印发之日起施行。")
+    eng = engine_over("signed", {"措施.md": SIGNED})
+    for q in ("示例市支持中小企业发展有哪些政策措施？", "示例市对中小企业的房租有什么支持？"):
+        a = eng.ask(q)
+        assert a.found and "2020年2月7日" not in a.answer and "为深入贯彻" not in a.answer and "印发" not in a.answer, a.answer
+    assert "50%" in eng.ask("示例市对运输疫情防控重点物资的企业有什么补贴？").answer
