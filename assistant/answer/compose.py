@@ -82,7 +82,8 @@ SET_EXTENT = 280
 SET_TRIGGER = 3
 PREAMBLE = True  # a lead starts after the 现就…通知如下： that ends a notice's preamble
 _ARTICLE = re.compile(r"第[一二三四五六七八九十百零〇\d]+条")
-_PREAMBLE_END = re.compile(r"如下\s*[：:。]")
+_PREAMBLE_END = re.compile(r"如下\s*[：:。]|(?:如下|以下)(?:意见|倡议|通知|要求|措施|说明)\s*[：:]")
+_ADDRESSEES = re.compile(r"\s*各[^：:。；;\n]{1,120}[：:]\s*")  # 各县（市）、区人民政府，市各有关部门：
 LABEL_MAX = 20  # a numbered sentence this short, without figure or clause, is a label whose body follows (0: never)
 SKIP_TITLE = True  # a lead starts after the document title (and news dateline) it opens with
 # A news agency's dateline: 新华社成都2月24日电（记者胡旭） / 重庆日报讯（记者 杨帆 张珺）.
@@ -630,6 +631,8 @@ class OfflineComposer:
             if len(_SPACE.sub("", rest)) < 10 or is_sign_off(rest) or (not ASKS_PURPOSE.search(question) and any(
                     opens_purpose(rest[m.end():]) for m in re.finditer(r"^|\s+", rest[:80]))):
                 return False
+        if (m := _ADDRESSEES.match(raw)) and is_purpose_clause(raw[m.end():]) and not ASKS_PURPOSE.search(question):
+            return False  # the addressees, then why the notice is issued: its preamble
         if "附件" in s.section and not ASKS_ANNEX.search(question):
             return False
         if len(_PHONE_NUMBER.findall(raw)) >= 3 and not Q_FACETS["phone"].search(question):

@@ -450,3 +450,17 @@ def test_a_sign_off_run_into_a_preamble_is_neither_lead_nor_point(engine_over):
         a = eng.ask(q)
         assert a.found and "2020年2月7日" not in a.answer and "为深入贯彻" not in a.answer and "印发" not in a.answer, a.answer
     assert "50%" in eng.ask("示例市对运输疫情防控重点物资的企业有什么补贴？").answer
+
+
+ADDRESSED = ("# 示例市关于支持中小企业渡过难关的意见\n\n"
+             "各县市区人民政府，市直机关各单位，各人民团体： 根据上级关于坚决打赢疫情防控阻击战的决策部署，"
+             "坚决贯彻落实支持中小企业渡过难关的要求，现就支持中小企业复工复产提出如下意见： "
+             "一、帮助中小企业复工复产。由市工信局牵头，帮助中小企业解决务工人员返企、原材料供应等难题。\n\n"
+             "二、减轻中小企业负担。对承租国有房产的中小企业，免收2月份房租。\n")
+
+
+def test_addressees_and_a_preamble_ending_in_a_named_list_do_not_lead(engine_over):
+    eng = engine_over("addressed", {"意见.md": ADDRESSED})
+    a = eng.ask("示例市帮助中小企业复工复产由哪个单位牵头？")
+    assert a.found and "市工信局牵头" in first_line(a), a.answer
+    assert "各县市区人民政府" not in a.answer and "根据上级" not in first_line(a), a.answer
