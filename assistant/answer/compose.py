@@ -83,6 +83,8 @@ SET_TRIGGER = 3
 PREAMBLE = True  # a lead starts after the 现就…通知如下： that ends a notice's preamble
 _ARTICLE = re.compile(r"第[一二三四五六七八九十百零〇\d]+条")
 _PREAMBLE_END = re.compile(r"如下\s*[：:。]|(?:如下|以下)(?:意见|倡议|通知|要求|措施|说明)\s*[：:]")
+# 现将《…》印发给你们，请认真贯彻执行: the notice that passes a document on, not what the document rules.
+_TRANSMITTAL = re.compile(r"现(?:将[^。]{0,120})?(?:印发|转发|下发)给你们")
 _ADDRESSEES = re.compile(r"\s*各[^：:。；;\n]{1,120}[：:]\s*")  # 各县（市）、区人民政府，市各有关部门：
 LABEL_MAX = 20  # a numbered sentence this short, without figure or clause, is a label whose body follows (0: never)
 SKIP_TITLE = True  # a lead starts after the document title (and news dateline) it opens with
@@ -633,6 +635,8 @@ class OfflineComposer:
                 return False
         if (m := _ADDRESSEES.match(raw)) and is_purpose_clause(raw[m.end():]) and not ASKS_PURPOSE.search(question):
             return False  # the addressees, then why the notice is issued: its preamble
+        if _TRANSMITTAL.search(raw) and not (ASKS_PURPOSE.search(question) or ASKS_ISSUER.search(question)):
+            return False
         if "附件" in s.section and not ASKS_ANNEX.search(question):
             return False
         if len(_PHONE_NUMBER.findall(raw)) >= 3 and not Q_FACETS["phone"].search(question):
