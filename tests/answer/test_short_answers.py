@@ -459,20 +459,18 @@ ADDRESSED = ("# 示例市关于支持中小企业渡过难关的意见\n\n"
              "二、减轻中小企业负担。对承租国有房产的中小企业，免收2月份房租。\n")
 
 
-def test_addressees_and_a_preamble_ending_in_a_named_list_do_not_lead(engine_over):
-    eng = engine_over("addressed", {"意见.md": ADDRESSED})
-    a = eng.ask("示例市帮助中小企业复工复产由哪个单位牵头？")
-    assert a.found and "市工信局牵头" in first_line(a), a.answer
-    assert "各县市区人民政府" not in a.answer and "根据上级" not in first_line(a), a.answer
-
-
 PASSED_ON = ("# 示例省人民政府办公厅关于印发支持中小微企业若干措施的通知\n\n"
              "各设区市人民政府，省人民政府各工作部门： 《示例省支持中小微企业稳定健康发展的若干措施》已经省政府同意，"
              "现印发给你们，请认真贯彻执行。\n\n"
              "一、实施援企稳岗政策。不裁员或少裁员的参保中小微企业，失业保险稳岗返还比例提高至上年度实际缴费的100%。\n")
 
 
-def test_the_notice_passing_a_document_on_is_not_its_answer(engine_over):
-    eng = engine_over("passed-on", {"通知.md": PASSED_ON})
-    a = eng.ask("示例省在援企稳岗方面对中小微企业有哪些举措？")
-    assert a.found and "稳岗返还比例提高至" in first_line(a) and "印发给你们" not in a.answer, a.answer
+@pytest.mark.parametrize("name, text, question, expected, absent", [
+    # addressees, then a preamble that ends in 如下意见：
+    ("addressed", ADDRESSED, "示例市帮助中小企业复工复产由哪个单位牵头？", "市工信局牵头", "各县市区人民政府"),
+    # the notice that passes the measures on
+    ("passed-on", PASSED_ON, "示例省在援企稳岗方面对中小微企业有哪些举措？", "稳岗返还比例提高至", "印发给你们"),
+])
+def test_what_frames_a_notice_does_not_lead(engine_over, name, text, question, expected, absent):
+    a = engine_over(name, {"通知.md": text}).ask(question)
+    assert a.found and expected in first_line(a) and absent not in a.answer, a.answer
