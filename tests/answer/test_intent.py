@@ -20,3 +20,12 @@ def test_cue_words_scattered_through_one_clause_are_one_question():
     assert detect_intents("海南省的文明和谐过节具体要求是什么？") == ["eligibility"]
     # 补贴 … 多少 across a comma is not an amount question: both clauses ask whom to call
     assert detect_intents("认证补贴找哪个部门，电话多少") == ["contact"]
+
+
+def test_a_date_anchor_is_not_a_deadline_question():
+    from assistant.answer.intent import detect_intent
+
+    # 截至2月17日 / 截至目前 says when a figure was counted; 截止到哪天 / 截至时间 asks for a deadline.
+    assert detect_intent("截至2月17日，广西线上招聘工作进展如何？") != "deadline"
+    assert detect_intent("截至目前，12345热线共受理咨询多少件？") != "deadline"
+    assert detect_intent("申报截止到哪天") == "deadline" and detect_intent("纳税申报期限截至时间是哪一天？") == "deadline"
