@@ -55,11 +55,23 @@ LEADS = {
 }
 
 
+# Asking when (收材料截止到哪天) outranks a thing that is only named (材料): the thing is the topic, the time the ask.
+_ASKS_WHEN = re.compile(r"哪天|哪一天|什么时候|何时|多久|几天|多长时间|几号")
+_NAMED_ONLY = ("materials", "eligibility", "steps")
+_INTERROGATIVE_NEAR = re.compile(r"什么|哪些|哪个|怎么|如何|怎样|啥|多少|咋")  # 需要什么材料, 怎么办理: asked itself
+_ASKED_AFTER = re.compile(r"(?:有|都有|包括|是|要)(?:哪些|什么|啥)")  # 材料有哪些
+
+
 def detect_intent(question: str) -> str:
     for name, pattern in QUESTION_CUES:
-        if pattern.search(question):
+        if m := pattern.search(question):
+            if name in _NAMED_ONLY and _ASKS_WHEN.search(question[m.end():]) \
+                    and not _INTERROGATIVE_NEAR.search(question[max(0, m.start() - 4):m.end()]) \
+                    and not _ASKED_AFTER.match(question[m.end():]):
+                return "deadline"
             return name
     return "general"
+
 
 
 def intent_phrase(question: str) -> str:

@@ -1,6 +1,8 @@
 """What a question asks for: one thing, or several asked in their own clauses."""
 
-from assistant.answer.intent import detect_intents
+import pytest
+
+from assistant.answer.intent import detect_intent, detect_intents
 
 
 def test_things_asked_in_their_own_clauses_are_parts():
@@ -22,10 +24,19 @@ def test_cue_words_scattered_through_one_clause_are_one_question():
     assert detect_intents("认证补贴找哪个部门，电话多少") == ["contact"]
 
 
-def test_a_date_anchor_is_not_a_deadline_question():
-    from assistant.answer.intent import detect_intent
 
+@pytest.mark.parametrize("question, intent", [
     # 截至2月17日 / 截至目前 says when a figure was counted; 截止到哪天 / 截至时间 asks for a deadline.
-    assert detect_intent("截至2月17日，广西线上招聘工作进展如何？") != "deadline"
-    assert detect_intent("截至目前，12345热线共受理咨询多少件？") != "deadline"
-    assert detect_intent("申报截止到哪天") == "deadline" and detect_intent("纳税申报期限截至时间是哪一天？") == "deadline"
+    ("截至2月17日，广西线上招聘工作进展如何？", "general"),
+    ("截至目前，12345热线共受理咨询多少件？", "contact"),  # 咨询, a contact word, is all that is left
+    ("纳税申报期限截至时间是哪一天？", "deadline"),
+    # 材料 / 小程序 name the topic; 截止到哪天 / 多久 is what is asked …
+    ("2026年市级标准化试点区里收材料截止到哪天", "deadline"),
+    ("在NQI小程序上提交需求多久有人回复", "deadline"),
+    # … unless the thing is asked itself (需要什么材料, 材料有哪些, 怎么办理).
+    ("需要什么材料，什么时候交", "materials"),
+    ("材料有哪些，什么时候交", "materials"),
+    ("怎么办理要多久", "steps"),
+])
+def test_what_a_question_asks_for(question, intent):
+    assert detect_intent(question) == intent
