@@ -22,7 +22,7 @@ from ..text import normalize_document_text
 from .metadata import infer_metadata, merge_metadata
 
 # Bump when parsing changes what a file yields: incremental builds then parse every file again.
-PARSER_VERSION = 4
+PARSER_VERSION = 5  # 5: PDF lines wrapped at the page width joined into paragraphs (reflow)
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx", ".jsonl")
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024
@@ -349,7 +349,36 @@ def load_pdf(data: bytes) -> tuple[list[Line], dict, str]:
     text = "\n".join(pages)
     if len(text.strip()) < 10:
         raise LoadError("PDF 中没有可提取的文字（可能是扫描件）")
-    return [Line(t) for t in text.splitlines()], {}, title
+    return [Line(t) for t in reflow(text.splitlines())], {}, title
+
+
+_ENDS_THOUGHT = re.compile(r"[。；;！!？?：:…]\s*[”’」』）)]*$")
+WRAP_SHARE = 0.75  # a line at least this share of the page's text width ran into the margin
+
+
+def reflow(lines: list[str]) -> list[str]:
+    """The paragraphs of a PDF's physical lines. A PDF wraps a paragraph at the page width, mid-sentence and
+    even mid-word (…每张证书最高2万元，同一 / 企业每年最高6万元。); left as lines, a sentence is cut in two and the
+    answer quotes half of it. A line joins the next when it ran to the margin (at least WRAP_SHARE of the
+    document's usual width: the 90th percentile of its line lengths), ends no sentence, and the next line
+    starts neither a paragraph (pypdf indents it) nor a heading or list item (一、 （二） 3. 第五条)."""
+    from .chunking import heading_rank
+
+    lengths = sorted(len(t.strip()) for t in lines if t.strip())
+    if not lengths:
+        return lines
+    width = lengths[int(0.9 * (len(lengths) - 1))]
+    out: list[str] = []
+    joinable = False
+    for line in lines:
+        text = line.strip()
+        if out and joinable and text and not line[:1].isspace() and heading_rank(text, None) is None:
+            out[-1] += text
+        else:
+            out.append(line)
+        last = out[-1].strip()
+        joinable = len(text) >= WRAP_SHARE * width and not _ENDS_THOUGHT.search(last)
+    return out
 
 
 # Field names of a JSON-lines service guide, in reading order, with the heading shown for each.

@@ -112,6 +112,32 @@ def test_pdf_text_is_extracted(tmp_path):
     assert "第一条 申报截止时间为2026年12月18日。" in doc.text
 
 
+def test_pdf_lines_wrapped_at_the_page_width_are_one_paragraph(tmp_path):
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    path = tmp_path / "wrapped.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont("STSong-Light", 12)
+    rows = ["管理体系认证补贴申领指南", "二、补贴标准",  # a title and a heading: short, never joined
+            "  1.首次获得管理体系认证的，按照认证费用的50%给予补贴，每张证书最高2万元，同一",  # wrapped mid-sentence
+            "企业每年最高6万元。",
+            "  2.证书复评、监督审核、换证不属于首次获得，不予补贴，国际产品认证另行规定，详见",
+            "三、申领条件",  # a heading after a line that ran to the margin still starts its own line
+            "  1.在城阳区依法登记注册，具有独立法人资格。"]
+    for i, row in enumerate(rows):
+        c.drawString(72, 760 - 20 * i, row)
+    c.save()
+    [doc] = load_file(path, tmp_path)
+    lines = [ln.strip() for ln in doc.text.split("\n")]
+    assert "1.首次获得管理体系认证的，按照认证费用的50%给予补贴，每张证书最高2万元，同一企业每年最高6万元。" in lines
+    assert "二、补贴标准" in lines and "三、申领条件" in lines and "管理体系认证补贴申领指南" in doc.text
+    assert any(ln.endswith("详见") for ln in lines)
+
+
 def test_jsonl_gives_one_document_per_record_with_fields_as_sections(tmp_path):
     lines = [
         {"id": "g1", "title": "青岛优品申报", "conditions": "登记注册满2年", "materials": ["申报书", "营业执照复印件"],
