@@ -73,7 +73,6 @@ def detect_intent(question: str) -> str:
     return "general"
 
 
-
 def intent_phrase(question: str) -> str:
     """The intent words of a question ('要什么条件'), reused when a follow-up changes only the topic."""
     return " ".join(m.group(0) for m in INTENT_WORDS.finditer(question))

@@ -19,6 +19,7 @@ import yaml
 
 from ..models import DocumentMeta, ParsedDocument
 from ..text import normalize_document_text
+from .chunking import heading_rank
 from .metadata import infer_metadata, merge_metadata
 
 # Bump when parsing changes what a file yields: incremental builds then parse every file again.
@@ -362,8 +363,6 @@ def reflow(lines: list[str]) -> list[str]:
     answer quotes half of it. A line joins the next when it ran to the margin (at least WRAP_SHARE of the
     document's usual width: the 90th percentile of its line lengths), ends no sentence, and the next line
     starts neither a paragraph (pypdf indents it) nor a heading or list item (一、 （二） 3. 第五条)."""
-    from .chunking import heading_rank
-
     lengths = sorted(len(t.strip()) for t in lines if t.strip())
     if not lengths:
         return lines

@@ -35,7 +35,9 @@ _PLACE = re.compile(r"[路街道巷]\d+号|\d+室|地址|大厅|窗口|网站|�
 _CONDITION = re.compile(r"符合|具备|具有|满足|应当|须|不得|条件|对象|适用于|范围")
 _ACTION = re.compile(r"给予|予以|免征|减免|减半|补贴|补助|奖励|延长|延期|缓缴|免收|降低|支持|提供|实行|暂停|开通|办理")
 LIST_ITEM = re.compile(r"^[（(]?[一二三四五六七八九十\d]{1,3}[)）.．、]")
-_PURPOSE = re.compile(r"^(?:为了|为进一步|为切实|为做好|为全面|为深入|为有效|为加快|为规范|为加强|为贯彻|为落实|为)"
+# How a purpose clause opens; the bare 为 counts only with its closing 制定本… (it is too common alone).
+_PURPOSE_OPENERS = "为了|为进一步|为切实|为做好|为全面|为深入|为有效|为加快|为规范|为加强|为贯彻|为落实"
+_PURPOSE = re.compile(rf"^(?:{_PURPOSE_OPENERS}|为)"
                       r".{0,160}(?:制定本|特制定|制定如下|现就|结合.{0,12}实际|通知如下|措施如下|意见如下)|^根据.{0,80}制定本")
 
 # What a question asks for, by the kind of fact that answers it.
@@ -161,8 +163,7 @@ def is_heading_only(text: str) -> bool:
     return len(text) <= 40 and not re.search(r"[。；，：:！？]", text[:-1]) and not re.search(r"\d", text)
 
 
-# How a purpose clause opens (the bare 为 of _PURPOSE is too common to count without its closing 制定本…).
-_PURPOSE_OPEN = re.compile(r"(?:为了|为进一步|为切实|为做好|为全面|为深入|为有效|为加快|为规范|为加强|为贯彻|为落实)")
+_PURPOSE_OPEN = re.compile(f"(?:{_PURPOSE_OPENERS})")
 
 
 def opens_purpose(text: str) -> bool:
@@ -178,11 +179,10 @@ def is_purpose_clause(text: str) -> bool:
 
 # The sign-off of a notice: issuer names (one or several, blanks between) and the date, nothing else;
 # 特此通告。 / 特此通知。 closes a notice without saying anything.
-_SIGNATURE = re.compile(r"[\u4e00-\u9fff（）()\s]{0,80}(?:\d{4}|[〇零一二三四五六七八九]{4})年"
-                        r"[\d一二三四五六七八九十]{1,3}月[\d一二三四五六七八九十]{1,3}日")
+_DATE = r"(?:\d{4}|[〇零一二三四五六七八九]{4})年[\d一二三四五六七八九十]{1,3}月[\d一二三四五六七八九十]{1,3}日"
+_SIGNATURE = re.compile(rf"[\u4e00-\u9fff（）()\s]{{0,80}}{_DATE}")
 _CLOSER = re.compile(r"特此(?:通告|通知|公告|函告|说明)[。！!]?")
-_PRINTED = re.compile(r"[\u4e00-\u9fff（）()\s]{2,60}(?:\d{4}|[〇零一二三四五六七八九]{4})年"
-                      r"[\d一二三四五六七八九十]{1,3}月[\d一二三四五六七八九十]{1,3}日\s*印发[。]?")  # the print line
+_PRINTED = re.compile(rf"[\u4e00-\u9fff（）()\s]{{2,60}}{_DATE}\s*印发[。]?")  # the print line
 
 
 def is_sign_off(text: str) -> bool:
@@ -195,7 +195,7 @@ def is_sign_off(text: str) -> bool:
 # blank or the end, and the publication note after it. The blank before the date tells it from a ruling that
 # opens with a date (自2020年2月1日起…, 四川省应急委员会宣布自2020年2月26日0时起…).
 _SIGN_OFF_HEAD = re.compile(r"(?:特此(?:通告|通知|公告)[。！!]?\s*)?[\u4e00-\u9fff（）()]{4,}(?:\s+[\u4e00-\u9fff（）()]{2,})*"
-                            r"\s+(?:\d{4}|[〇零一二三四五六七八九]{4})年[\d一二三四五六七八九十]{1,3}月[\d一二三四五六七八九十]{1,3}日"
+                            rf"\s+{_DATE}"
                             r"(?=\s|$|[（(\[])(?:\s*[（(](?:此件|信息公开形式)[^）)]{0,12}[）)])?\s*")
 
 
