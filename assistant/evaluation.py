@@ -119,7 +119,7 @@ def metrics(rows: list[dict], latencies: list[float] | None = None) -> dict:
         "refusal_recall": _ratio(sum(not r["found"] for r in unanswerable), len(unanswerable)),
         "multi_turn_coverage": _ratio(sum(r["facts_in_answer"] for r in multi), sum(r["facts"] for r in multi)),
         "answered_fully": _ratio(sum(r["ok"] for r in answerable), len(answerable)),
-        # Questions labelled with a kind of request (policy_question / out_of_scope / greeting): share told apart.
+        # Questions labelled with a kind of request (policy_question / out_of_scope / greeting / unclear): share told apart.
         "kind_accuracy": _ratio(sum(r["kind"] == r["expected_kind"] for r in rows if r.get("expected_kind")),
                                 sum(1 for r in rows if r.get("expected_kind"))),
     }

@@ -104,7 +104,7 @@ class Answer(BaseModel):
     notices: list[str] = Field(default_factory=list)
     suggestions: list[dict] = Field(default_factory=list)  # closest documents when nothing was found
     eligibility: list[dict] = Field(default_factory=list)  # self-check results (assistant/eligibility), one per programme
-    # policy_question / out_of_scope / greeting (assistant/answer/scope.py)
+    # policy_question / out_of_scope / greeting / unclear (assistant/answer/scope.py)
     kind: str = "policy_question"
     # Probability that the evidence answers the question (assistant/learn/answerability.py); None when
     # not computed (help-desk picked passages, not a policy question).

@@ -11,9 +11,9 @@ from ..models import Answer, Hit, SearchFilters
 from ..search import Searcher
 from ..settings import Settings
 from ..ingest.region import applies, chain, mentioned_regions
-from .compose import OfflineComposer
+from .compose import OfflineComposer, question_terms
 from .refusal import refusal
-from .scope import POLICY, SURE, request_kind, scope_reply
+from .scope import POLICY, SURE, UNCLEAR, request_kind, scope_reply
 from ..tokenize import normalize_query
 from .followup import resolve
 from .intent import detect_intent
@@ -83,6 +83,11 @@ def stream_answer(searcher: Searcher, question: str, settings: Settings, history
     resolved = resolve(index, q, history)
     intent = detect_intent(normalize_query(resolved))
     kind, sure = request_kind(resolved) if not chunk_ids else (POLICY, 1.0)
+    if not chunk_ids and not question_terms(index, resolved):
+        # It names nothing a policy could be about: whatever passages come back, their fit says nothing
+        # (the answerability features have no terms to check). A greeting or a task gets its reply; a
+        # would-be question (怎么申请？ asked first) is asked what it is about.
+        kind, sure = (UNCLEAR if kind == POLICY else kind), 1.0
     if kind != POLICY and sure >= SURE:
         answer = Answer(answer=scope_reply(kind), found=False, intent=intent, kind=kind)
         yield from _emit(answer)

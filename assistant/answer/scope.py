@@ -19,7 +19,10 @@ MODEL_PATH = Path(__file__).resolve().parent.parent / "resources" / "request-kin
 POLICY = "policy_question"
 OUT_OF_SCOPE = "out_of_scope"
 GREETING = "greeting"
-KINDS = (POLICY, OUT_OF_SCOPE, GREETING)
+KINDS = (POLICY, OUT_OF_SCOPE, GREETING)  # the classifier's classes
+# Not a class of the classifier: a message that names nothing the policies could be about (怎么申请？ asked
+# first, 你都会些什么, 先这样吧). No evidence can answer it, so it is asked to say what it is about.
+UNCLEAR = "unclear"
 NGRAMS = (1, 3)
 
 COVERS = ("本助手解答青岛市城阳区企业关心的质量政策问题：区长质量奖、“青岛优品”、标准化试点与标准化奖励、"
@@ -77,6 +80,8 @@ def request_kind(question: str, model: RequestKindModel | None = None) -> tuple[
 
 def scope_reply(kind: str) -> str:
     """The brief reply to a greeting or to a request the assistant does not handle."""
-    lead = "您好！我是质量政策助手。" if kind == GREETING else "抱歉，这个请求不在本助手的服务范围内。"
+    lead = {GREETING: "您好！我是质量政策助手。",
+            UNCLEAR: "请说明您想了解的具体政策、项目或事项（例如项目名称，以及想问条件、材料、流程还是奖补）。"
+            }.get(kind, "抱歉，这个请求不在本助手的服务范围内。")
     examples = "\n".join(f"· {q}" for q in EXAMPLES)
     return f"{lead}{COVERS}\n您可以这样问：\n{examples}"

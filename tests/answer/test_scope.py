@@ -35,3 +35,19 @@ def test_engine_declines_a_task_with_pointers(engine):
     # answered as the policy question it is.
     unsure = engine.ask("企业标准自我声明公开怎么操作")
     assert unsure.found and unsure.kind == POLICY and unsure.citations
+
+
+def test_a_message_that_names_nothing_is_asked_what_it_is_about(engine):
+    # 怎么申请？ asked first names no programme: the passages retrieved for it fit by accident, so no cited
+    # answer; asked after a question about a programme, it is that programme's question.
+    from assistant.answer.scope import UNCLEAR
+
+    bare = engine.ask("怎么申请？")
+    assert not bare.found and bare.kind == UNCLEAR and not bare.citations
+    assert bare.answer.startswith("请说明") and all(q in bare.answer for q in EXAMPLES)
+    first = engine.ask("区长质量奖申报条件是什么")
+    follow = engine.ask("怎么申请？", history=[("区长质量奖申报条件是什么", first)])
+    assert follow.found and follow.kind == POLICY and "区长质量奖" in follow.resolved_question
+    # A pleasantry the classifier is unsure of takes its own reply, not a cited passage.
+    hello = engine.ask("你好，我想咨询一下")
+    assert not hello.found and not hello.citations and hello.kind in (GREETING, UNCLEAR)
