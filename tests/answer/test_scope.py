@@ -45,6 +45,8 @@ def test_a_message_that_names_nothing_is_asked_what_it_is_about(engine):
     bare = engine.ask("怎么申请？")
     assert not bare.found and bare.kind == UNCLEAR and not bare.citations
     assert bare.answer.startswith("请说明") and all(q in bare.answer for q in EXAMPLES)
+    named = engine.ask("区长质量奖", history=[("怎么申请？", bare)])  # the reply to the clarifying question
+    assert named.found and named.intent == "steps" and "区长质量奖" in named.citations[0].title
     first = engine.ask("区长质量奖申报条件是什么")
     follow = engine.ask("怎么申请？", history=[("区长质量奖申报条件是什么", first)])
     assert follow.found and follow.kind == POLICY and "区长质量奖" in follow.resolved_question
