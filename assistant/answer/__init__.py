@@ -85,9 +85,9 @@ def stream_answer(searcher: Searcher, question: str, settings: Settings, history
     kind, sure = request_kind(resolved) if not chunk_ids else (POLICY, 1.0)
     if not chunk_ids and not question_terms(index, resolved):
         # It names nothing a policy could be about: whatever passages come back, their fit says nothing
-        # (the answerability features have no terms to check). A greeting or a task gets its reply; a
-        # would-be question (怎么申请？ asked first) is asked what it is about.
-        kind, sure = (UNCLEAR if kind == POLICY else kind), 1.0
+        # (the answerability features have no terms to check). Unless the classifier is sure it is a greeting
+        # or a task (its reply, below), it is asked what it is about: 怎么申请？ asked first, 我想问个问题.
+        kind, sure = (kind, sure) if kind != POLICY and sure >= SURE else (UNCLEAR, 1.0)
     if kind != POLICY and sure >= SURE:
         answer = Answer(answer=scope_reply(kind), found=False, intent=intent, kind=kind)
         yield from _emit(answer)
