@@ -37,6 +37,10 @@ def test_cue_words_scattered_through_one_clause_are_one_question():
     ("需要什么材料，什么时候交", "materials"),
     ("材料有哪些，什么时候交", "materials"),
     ("怎么办理要多久", "steps"),
+    # the spoken forms of 什么时候
+    ("区长质量奖啥时候开始报名", "deadline"),
+    ("青岛优品几时截止", "deadline"),
+    ("材料啥时候交", "deadline"),
 ])
 def test_what_a_question_asks_for(question, intent):
     assert detect_intent(question) == intent
