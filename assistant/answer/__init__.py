@@ -89,7 +89,7 @@ def stream_answer(searcher: Searcher, question: str, settings: Settings, history
         # or a task (its reply, below), it is asked what it is about: 怎么申请？ asked first, 我想问个问题.
         kind, sure = (kind, sure) if kind != POLICY and sure >= SURE else (UNCLEAR, 1.0)
     if kind != POLICY and sure >= SURE:
-        answer = Answer(answer=scope_reply(kind), found=False, intent=intent, kind=kind)
+        answer = Answer(answer=scope_reply(kind, intent), found=False, intent=intent, kind=kind)
         yield from _emit(answer)
     else:
         hits = passages_by_id(searcher, chunk_ids) if chunk_ids else searcher.search(resolved, RETRIEVE_K, filters)

@@ -78,10 +78,17 @@ def request_kind(question: str, model: RequestKindModel | None = None) -> tuple[
     return (kind, probs[kind]) if probs[kind] >= 0.5 else (POLICY, probs[POLICY])
 
 
-def scope_reply(kind: str) -> str:
-    """The brief reply to a greeting or to a request the assistant does not handle."""
-    lead = {GREETING: "您好！我是质量政策助手。",
-            UNCLEAR: "请说明您想了解的具体政策、项目或事项（例如项目名称，以及想问条件、材料、流程还是奖补）。"
-            }.get(kind, "抱歉，这个请求不在本助手的服务范围内。")
+# What a message that names no programme asks about (怎么申请？ -> 申报流程), to ask back which programme's.
+# Not contact: its weakest cue (咨询) is how a greeting opens (你好，我想咨询一下).
+_ASKED = {"eligibility": "申报条件", "materials": "申报材料", "steps": "申报流程", "deadline": "时间安排",
+          "fee": "收费标准", "amount": "奖补标准", "definition": "含义"}
+
+
+def scope_reply(kind: str, intent: str = "general") -> str:
+    """The brief reply to a greeting, to a request the assistant does not handle, or to a message that names
+    nothing (asked back which programme, naming what it asked when it asked something)."""
+    unclear = (f"请问您想了解哪个项目或政策的{_ASKED[intent]}？" if intent in _ASKED
+               else "请说明您想了解的具体政策、项目或事项（例如项目名称，以及想问条件、材料、流程还是奖补）。")
+    lead = {GREETING: "您好！我是质量政策助手。", UNCLEAR: unclear}.get(kind, "抱歉，这个请求不在本助手的服务范围内。")
     examples = "\n".join(f"· {q}" for q in EXAMPLES)
     return f"{lead}{COVERS}\n您可以这样问：\n{examples}"

@@ -44,7 +44,7 @@ def test_a_message_that_names_nothing_is_asked_what_it_is_about(engine):
 
     bare = engine.ask("怎么申请？")
     assert not bare.found and bare.kind == UNCLEAR and not bare.citations
-    assert bare.answer.startswith("请说明") and all(q in bare.answer for q in EXAMPLES)
+    assert bare.answer.startswith("请问您想了解哪个项目或政策的申报流程") and all(q in bare.answer for q in EXAMPLES)
     named = engine.ask("区长质量奖", history=[("怎么申请？", bare)])  # the reply to the clarifying question
     assert named.found and named.intent == "steps" and "区长质量奖" in named.citations[0].title
     first = engine.ask("区长质量奖申报条件是什么")
