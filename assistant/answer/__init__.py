@@ -86,7 +86,7 @@ def stream_answer(searcher: Searcher, question: str, settings: Settings, history
     if not chunk_ids and not question_terms(index, resolved):
         # It names nothing a policy could be about: whatever passages come back, their fit says nothing
         # (the answerability features have no terms to check). Unless the classifier is sure it is a greeting
-        # or a task (its reply, below), it is asked what it is about: 怎么申请？ asked first, 我想问个问题.
+        # or a task (its reply, below), it is asked what it is about: 怎么申请？ asked first, 你好，我想咨询一下.
         kind, sure = (kind, sure) if kind != POLICY and sure >= SURE else (UNCLEAR, 1.0)
     if kind != POLICY and sure >= SURE:
         answer = Answer(answer=scope_reply(kind, intent), found=False, intent=intent, kind=kind)
