@@ -83,12 +83,13 @@ def stream_answer(searcher: Searcher, question: str, settings: Settings, history
     resolved = resolve(index, q, history)
     intent = detect_intent(normalize_query(resolved))
     kind, sure = request_kind(resolved) if not chunk_ids else (POLICY, 1.0)
-    if not chunk_ids and not question_terms(index, resolved):
+    declined = kind != POLICY and sure >= SURE
+    if not declined and not chunk_ids and not question_terms(index, resolved):
         # It names nothing a policy could be about: whatever passages come back, their fit says nothing
         # (the answerability features have no terms to check). Unless the classifier is sure it is a greeting
-        # or a task (its reply, below), it is asked what it is about: 怎么申请？ asked first, 你好，我想咨询一下.
-        kind, sure = (kind, sure) if kind != POLICY and sure >= SURE else (UNCLEAR, 1.0)
-    if kind != POLICY and sure >= SURE:
+        # or a task (declined above), it is asked what it is about: 怎么申请？ asked first, 你好，我想咨询一下.
+        kind, declined = UNCLEAR, True
+    if declined:
         answer = Answer(answer=scope_reply(kind, intent), found=False, intent=intent, kind=kind)
         yield from _emit(answer)
     else:

@@ -6,6 +6,8 @@ import re
 
 INTENTS = ("eligibility", "materials", "steps", "deadline", "fee", "amount", "contact", "definition", "general")
 
+# Asking when (什么时候 and its spoken forms): a deadline cue, and what outranks a thing only named (below).
+_WHEN = r"多久|几天|多长时间|什么时候|啥时|几时|何时|哪天"
 # Words in the question that reveal the intent (first match in this order wins).
 QUESTION_CUES: tuple[tuple[str, re.Pattern], ...] = (
     ("contact", re.compile(r"电话|联系方式|联系人|交到哪|送到哪|报到哪|去哪|哪里办|在哪办|在哪里办|地址|地点|窗口|网址|哪个网站|哪个平台|什么平台|哪个部门|哪个科室|找谁|找哪")),
@@ -18,7 +20,8 @@ QUESTION_CUES: tuple[tuple[str, re.Pattern], ...] = (
     ("amount", re.compile(r"多少钱|奖多少|补多少|给多少|多少万|奖励多少|补贴多少|资助多少|金额|奖金|奖励标准|补贴标准|奖励.*多少|补贴.*多少|资助.*多少|最高.*奖|能拿|有没有奖励|有奖励|奖励吗|补贴吗|补贴没|奖励没|给钱|投多少|比例|费用")),  # 收费 / 要钱 / 收不收钱: fee, above
     ("eligibility", re.compile(r"条件|资格|能不能|能否|可以申|可不可以|符合|门槛|哪些企业|什么企业|谁可以|还能报|能报|能申请|可以报|具备|几年以上|满几年|要求")),
     # 截至2月17日 / 截至目前 anchors a figure in time; only 截止到哪天, 截止时间 ask for a deadline.
-    ("deadline", re.compile(r"(?:截止|截至)(?!到?\s*(?:\d|目前|今|现在|[一二三四五六七八九十]+月))|时限|期限|多久|几天|多长时间|什么时候|啥时|几时|何时|哪天|日期|几年|周期|有效期|多少个工作日|几点")),
+    ("deadline", re.compile(r"(?:截止|截至)(?!到?\s*(?:\d|目前|今|现在|[一二三四五六七八九十]+月))|时限|期限|" + _WHEN +
+                            r"|日期|几年|周期|有效期|多少个工作日|几点")),
     ("contact", re.compile(r"咨询|哪里|在哪|平台|网站|部门")),
     ("definition", re.compile(r"什么是|是什么|指什么|含义|定义|区别|意思|是指|啥是|职责|内容是|说了什么|规定了什么|主要内容|讲的啥|讲了什么|一回事")),
 )
@@ -56,7 +59,7 @@ LEADS = {
 
 
 # Asking when (收材料截止到哪天) outranks a thing that is only named (材料): the thing is the topic, the time the ask.
-_ASKS_WHEN = re.compile(r"哪天|哪一天|什么时候|啥时|几时|何时|多久|几天|多长时间|几号")
+_ASKS_WHEN = re.compile(_WHEN + r"|哪一天|几号")
 _NAMED_ONLY = ("materials", "eligibility", "steps")
 _INTERROGATIVE_NEAR = re.compile(r"什么|哪些|哪个|怎么|如何|怎样|啥|多少|咋")  # 需要什么材料, 怎么办理: asked itself
 _ASKED_AFTER = re.compile(r"(?:有|都有|包括|是|要)(?:哪些|什么|啥)")  # 材料有哪些
