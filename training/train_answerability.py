@@ -174,12 +174,12 @@ def main() -> int:
     ap.add_argument("--in-domain-weight", type=float, default=6.0)
     ap.add_argument("--figure")
     args = ap.parse_args()
-    shipped = not args.out
     args.out = args.out or str(MODEL_PATH if args.dense else LEXICAL_MODEL_PATH)
-    # A candidate (--out elsewhere) draws its curve beside itself: the docs' figure belongs to the shipped model.
-    args.figure = args.figure or (str(ROOT / "docs" / "figures" / ("answerability-v2-curve.svg" if args.dense else
-                                                                    "answerability-curve.svg"))
-                                  if shipped else str(Path(args.out).with_suffix(".svg")))
+    if not args.figure:
+        # The docs' figure belongs to the shipped model; a candidate (--out elsewhere) draws its curve beside itself.
+        shipped = Path(args.out).resolve() in (MODEL_PATH.resolve(), LEXICAL_MODEL_PATH.resolve())
+        name = "answerability-v2-curve.svg" if args.dense else "answerability-curve.svg"
+        args.figure = str(ROOT / "docs" / "figures" / name) if shipped else str(Path(args.out).with_suffix(".svg"))
     args.rows = args.rows or str(WORK / ("answerability-rows-dense.jsonl" if args.dense else "answerability-rows.jsonl"))
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import brier_score_loss, roc_auc_score
