@@ -87,6 +87,11 @@ _PREAMBLE_END = re.compile(r"如下\s*[：:。]|(?:如下|以下)(?:意见|倡�
 _TRANSMITTAL = re.compile(r"现(?:将[^。]{0,120})?(?:印发|转发|下发)给你们")
 _ADDRESSEES = re.compile(r"\s*各[^：:。；;\n]{1,120}[：:]\s*")  # 各县（市）、区人民政府，市各有关部门：
 LABEL_MAX = 20  # a numbered sentence this short, without figure or clause, is a label whose body follows (0: never)
+# Flattened text runs headings into one "sentence" (三、全速推进，以最快速度响应涉税诉求 9. 做好意见收集。): its last
+# numbered label, after a blank, is where what it introduces starts.
+INLINE_LABEL = True
+_INLINE_LABEL = re.compile(r"\s((?:[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,3}[.．、]|[一二三四五六七八九十]{1,3}、)"
+                           r"\s*[^\s，,、；;：:]{1,%d}[。：:]?)$" % LABEL_MAX)
 SKIP_TITLE = True  # a lead starts after the document title (and news dateline) it opens with
 # A news agency's dateline: 新华社成都2月24日电（记者胡旭） / 重庆日报讯（记者 杨帆 张珺）.
 _DATELINE = re.compile(r"[^，。：\n]{0,20}?[电讯]\s*[（(][^）)\n]{0,30}(?:记者|通讯员)[^）)\n]{0,30}[）)]\s*")
@@ -408,7 +413,7 @@ class OfflineComposer:
             return []
         lead = self._applicable_twin(lead, ranked)
         lead = self._authority(lead, ranked)
-        lead = self._after_title(lead)
+        lead = self._from_label(question, self._after_title(lead))
         lead = self._complete_list(question, lead)
         extent = self._set_extent(question, lead)
         lead = extent if extent is not lead else self._finish_thought(lead)
@@ -433,7 +438,7 @@ class OfflineComposer:
             if any(s.doc_id == c.doc_id and s.start < c.end and c.start < s.end for c in chosen + [preamble] if c):
                 continue  # the same words again (a clause of the lead, an overlapping sentence), or its preamble
             # A point, like the lead, opens neither with the headline its source names nor with a preamble.
-            s = self._with_body(self._after_preamble(question, self._after_title(s)))
+            s = self._with_body(self._from_label(question, self._after_preamble(question, self._after_title(s))))
             if not self._may_lead(question, s) or _UNSAID.sub("", s.text) in _UNSAID.sub("", said) \
                     or off_programme(self.index, s, asked_programmes):
                 continue  # (the same words again, though spaced otherwise: a reposted copy of the notice)
@@ -589,6 +594,21 @@ class OfflineComposer:
             return lead
         return Sentence(lead.doc_id, start, lead.end, self._strip_marker(rec.text[start:lead.end]), lead.hit_rank,
                         rec.section_for(start, lead.end), lead.score)
+
+    def _from_label(self, question: str, s: Sentence) -> Sentence:
+        """A sentence that ends in a numbered label run on from headings before it starts at that label: the
+        headings name the section, the label what its body (after the sentence) says. Unless the question
+        asks why or on what basis (what runs before the label may be the preamble that says so)."""
+        if not INLINE_LABEL or ASKS_PURPOSE.search(question) or ASKS_ISSUER.search(question):
+            return s
+        rec = self.index.docs[s.doc_id]
+        raw = rec.text[s.start:s.end].rstrip()
+        m = _INLINE_LABEL.search(raw)
+        if m is None or re.search(r"\d", self._strip_marker(m.group(1))):
+            return s
+        start = s.start + m.start(1)
+        return Sentence(s.doc_id, start, s.end, self._strip_marker(rec.text[start:s.end]), s.hit_rank,
+                        rec.section_for(start, s.end), s.score, s.prob)
 
     def _with_body(self, s: Sentence) -> Sentence:
         """A label (（四）任务分工。 / 2.减轻企业租金负担。: numbered, short, no figure, no clause) says what follows, not

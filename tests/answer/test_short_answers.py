@@ -412,6 +412,28 @@ def test_a_label_as_a_point_brings_its_body(engine_over):
     assert lines[1].startswith("- 任务分工。县级人力资源社会保障部门负责") and "服务对象" not in "".join(lines)
 
 
+FLAT = ("# 关于支持打赢疫情防控阻击战十二项措施的通知\n\n"
+        "三、全速推进，以最快速度响应涉税诉求 9. 做好意见收集。通过12366、办税服务厅等多种渠道积极了解企业反映的税费问题。"
+        " 10. 加速退税审批。对疫情防控物资生产企业优先予以支持。\n")
+
+
+def test_a_label_run_on_from_headings_starts_at_the_label(engine_over):
+    from assistant.answer import compose
+
+    eng = engine_over("flat", {"通知.md": FLAT})
+    composer = compose.OfflineComposer(eng.index, "区市场监管局")
+    doc_id, s, e = _line_at(eng.index, "十二项措施", "三、")
+    rec = eng.index.docs[doc_id]
+    end = s + rec.text[s:e].index("。") + 1
+    run = compose.Sentence(doc_id, s, end, rec.text[s:end], 1, rec.section_for(s, end), 1.0)
+    # Flattened text: the section heading and the label are one "sentence"; the label's body follows it.
+    point = composer._with_body(composer._from_label("纳税人有何渠道上报意见？", run))
+    assert point.text.startswith("做好意见收集。通过12366") and "全速推进" not in point.text
+    assert "加速退税审批" not in point.text  # the next item is not this label's body
+    # Asked on what basis, what runs before the label stays (it may be the preamble that says so).
+    assert composer._from_label("这些措施是根据什么文件制定的？", run) is run
+
+
 def test_a_news_dateline_is_not_part_of_the_answer(engine_over):
     news = ("# 成都推出减税抗疫贷支持小微企业\n\n"
             "新华社成都2月24日电（记者 胡旭）成都推出减税抗疫贷，小微企业凭纳税信用可线上申请，单户最高可贷500万元。\n")
