@@ -92,6 +92,10 @@ LABEL_MAX = 20  # a numbered sentence this short, without figure or clause, is a
 INLINE_LABEL = True
 _INLINE_LABEL = re.compile(r"\s((?:[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,3}[.．、]|[一二三四五六七八九十]{1,3}、)"
                            r"\s*[^\s，,、；;：:]{1,%d}[。：:]?)$" % LABEL_MAX)
+# A candidate among the first LABEL_LEADS whose label (the words before its colon) the question names leads.
+LABEL_LEADS = 8
+_LABEL = re.compile(r"([^：:，,。；;\s]{2,16})[：:]\s*\S")
+_NAME_POS = ("nr", "ns", "nt")  # a person, a place, an organization
 SKIP_TITLE = True  # a lead starts after the document title (and news dateline) it opens with
 # A news agency's dateline: 新华社成都2月24日电（记者胡旭） / 重庆日报讯（记者 杨帆 张珺）.
 _DATELINE = re.compile(r"[^，。：\n]{0,20}?[电讯]\s*[（(][^）)\n]{0,30}(?:记者|通讯员)[^）)\n]{0,30}[）)]\s*")
@@ -636,8 +640,25 @@ class OfflineComposer:
         return Sentence(s.doc_id, s.start, end, text, s.hit_rank, s.section, s.score, s.prob)
 
     def _lead(self, question: str, ranked: list[Sentence]) -> Sentence | None:
-        """The best sentence that may open an answer."""
-        return next((s for s in ranked if self._may_lead(question, s)), None)
+        """The best sentence that may open an answer; before it, one whose label is what the question names
+        (第二级人群：居家隔离的人员。 for 第二级人群包括哪些)."""
+        best = next((s for s in ranked if self._may_lead(question, s)), None)
+        if not LABEL_LEADS or best is None:
+            return best
+        q = _UNSAID.sub("", question)
+        for s in ranked[:LABEL_LEADS]:
+            if s.doc_id != best.doc_id:
+                continue  # the label chooses the sentence, the ranker the document
+            rec = self.index.docs[s.doc_id]
+            m = _LABEL.match(self._strip_marker(rec.text[s.start:s.end]))
+            if m is None or len(m.group(1)) < 3 or _UNSAID.sub("", m.group(1)) not in q:
+                continue
+            words = tagged_words(m.group(1))
+            if rec.meta.title.strip().startswith(m.group(0)[:-1].rstrip()) or (words and words[-1][1] in _NAME_POS):
+                continue  # a news headline (教育部：教师承担… / 卫健委：…) names who, not what is asked
+            if self._may_lead(question, s):
+                return s
+        return best
 
     def _may_lead(self, question: str, s: Sentence) -> bool:
         """Purpose clauses (为了…制定本办法), annex tables and contact lists answer only when asked for."""

@@ -412,6 +412,16 @@ def test_a_label_as_a_point_brings_its_body(engine_over):
     assert lines[1].startswith("- 任务分工。县级人力资源社会保障部门负责") and "服务对象" not in "".join(lines)
 
 
+def _sentence_from(index, prefix: str, score: float = 1.0):
+    """The sentence of the (one-document) index that starts with `prefix`, up to its 。."""
+    from assistant.answer.compose import Sentence
+
+    doc_id, rec = next(iter(index.docs.items()))
+    s = rec.text.index(prefix)
+    e = rec.text.index("。", s) + 1
+    return Sentence(doc_id, s, e, rec.text[s:e], 1, rec.section_for(s, e), score)
+
+
 FLAT = ("# 关于支持打赢疫情防控阻击战十二项措施的通知\n\n"
         "三、全速推进，以最快速度响应涉税诉求 9. 做好意见收集。通过12366、办税服务厅等多种渠道积极了解企业反映的税费问题。"
         " 10. 加速退税审批。对疫情防控物资生产企业优先予以支持。\n")
@@ -422,16 +432,34 @@ def test_a_label_run_on_from_headings_starts_at_the_label(engine_over):
 
     eng = engine_over("flat", {"通知.md": FLAT})
     composer = compose.OfflineComposer(eng.index, "区市场监管局")
-    doc_id, s, e = _line_at(eng.index, "十二项措施", "三、")
-    rec = eng.index.docs[doc_id]
-    end = s + rec.text[s:e].index("。") + 1
-    run = compose.Sentence(doc_id, s, end, rec.text[s:end], 1, rec.section_for(s, end), 1.0)
+    run = _sentence_from(eng.index, "三、")
     # Flattened text: the section heading and the label are one "sentence"; the label's body follows it.
     point = composer._with_body(composer._from_label("纳税人有何渠道上报意见？", run))
     assert point.text.startswith("做好意见收集。通过12366") and "全速推进" not in point.text
     assert "加速退税审批" not in point.text  # the next item is not this label's body
     # Asked on what basis, what runs before the label stays (it may be the preamble that says so).
     assert composer._from_label("这些措施是根据什么文件制定的？", run) is run
+
+
+LEVELS = ("# 关于开展心理危机干预的通知\n\n"
+          "疫情影响人群分为四级。第一级人群：确诊患者、一线医护人员。第二级人群：居家隔离的人员。"
+          "第三级人群：与第一级、第二级人群有关的人，如家属、同事、朋友、志愿者等。\n")
+HEADLINE = "# 教育部：教师在线教学计入工作量\n\n教育部：教师在线教学计入工作量。通知要求各校做好在线教学。\n"
+
+
+def test_a_sentence_labelled_with_what_the_question_names_leads(engine_over):
+    from assistant.answer import compose
+
+    index = engine_over("levels", {"通知.md": LEVELS}).index
+    composer = compose.OfflineComposer(index, "区市场监管局")
+    third, second = _sentence_from(index, "第三级人群：", 0.9), _sentence_from(index, "第二级人群：", 0.5)
+    # The third level mentions 第二级人群 in its text; the sentence whose label it is answers.
+    assert composer._lead("第二级人群包括哪些？", [third, second]) is second
+    assert composer._lead("干预对象有哪些人？", [third, second]) is third
+    # A news headline 机构：… is the document's title, not a label of what is asked.
+    news = engine_over("headline", {"新闻.md": HEADLINE}).index
+    headline, body = _sentence_from(news, "教育部：", 0.4), _sentence_from(news, "通知要求", 0.9)
+    assert compose.OfflineComposer(news, "区市场监管局")._lead("教育部对在线教学有什么要求？", [body, headline]) is body
 
 
 def test_a_news_dateline_is_not_part_of_the_answer(engine_over):
