@@ -53,6 +53,13 @@ def test_materials_and_steps_follow_the_document_order(engine):
     assert starts == sorted(starts) and len(starts) >= 5
 
 
+def test_the_stages_of_a_plan_come_as_its_steps(engine):
+    # 质量强国区 is one word of the domain dictionary (not 质量强国 + 区分 …), and 分几个阶段 asks for the steps.
+    a = engine.ask("创建质量强国区分几个阶段")
+    assert a.found and a.intent == "steps"
+    assert all(stage in a.answer for stage in ("动员部署阶段", "全面创建阶段", "验收总结阶段"))
+
+
 def test_named_article_is_quoted_whole(engine):
     a = engine.ask("区长质量奖管理办法第十条说了什么？")
     assert a.found and "第十条" in a.answer.splitlines()[0]

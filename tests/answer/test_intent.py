@@ -41,6 +41,9 @@ def test_cue_words_scattered_through_one_clause_are_one_question():
     ("区长质量奖啥时候开始报名", "deadline"),
     ("青岛优品几时截止", "deadline"),
     ("材料啥时候交", "deadline"),
+    # asking for the stages of a plan is asking for its steps
+    ("创建质量强国区分几个阶段", "steps"),
+    ("标准化试点分几步走", "steps"),
 ])
 def test_what_a_question_asks_for(question, intent):
     assert detect_intent(question) == intent
