@@ -78,6 +78,23 @@ def resolve(index: LoadedIndex, question: str, history: list[tuple[str, Answer]]
     return _keep_region(_resolve(index, question, previous, history[-1][1].found), previous)
 
 
+def readings(index: LoadedIndex, question: str, history: list[tuple[str, Answer]]) -> list[str]:
+    """The ways to read a turn: as resolved, and — when that kept the follow-up's own words (执法队员要如何监督
+    未开业经营的商户？ names a subject of its own) — also as about the conversation's subject. Which one the
+    corpus answers better is for the answerability model to say (assistant/answer/__init__.py)."""
+    resolved = resolve(index, question, history)
+    if not history:
+        return [resolved]
+    previous = history[-1][1].resolved_question or history[-1][0]
+    if resolved != _keep_region(question, previous):
+        return [resolved]  # the conversation's subject is carried already
+    topic = " ".join(subject_words(index, previous, untitled=history[-1][1].found)) or topic_of(index, previous)
+    if not topic:
+        return [resolved]
+    carried = _keep_region(re.sub(r"\s+", " ", f"{topic} {question.strip()}").strip(), previous)
+    return [resolved] if carried == resolved else [resolved, carried]
+
+
 def _keep_region(question: str, previous: str) -> str:
     """A follow-up that names no region is asked about the conversation's region (泰州市海陵区审批服务热线是
     多少？ → 建议市民选择哪些线上办理途径？ is still about 海陵区): whose rules apply carries over like the subject."""

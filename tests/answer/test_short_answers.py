@@ -156,6 +156,31 @@ def test_a_follow_up_keeps_the_noun_that_narrows_a_title_word(engine):
     assert "春城路618号" in where.answer
 
 
+POWER = {
+    "用电.md": "# 关于阶段性降低企业用电成本的通知\n\n一、降价措施。自2020年2月1日起至6月30日止，电网企业在计收电力用户电费时，"
+              "统一按原到户电价水平的95%结算。\n\n二、降价范围。现执行一般工商业及其它电价、大工业电价的电力用户，高耗能行业用户除外。\n",
+    "试点.md": "# 标准化试点项目申报范围\n\n一、申报范围。本市注册的制造业企业、服务业企业可以申报标准化试点项目。\n\n"
+              "二、申报时间。每年3月集中申报。\n",
+    **{f"通知{i}.md": f"# 质量工作通知第{i}号\n\n一、工作要求。各单位要加强质量管理，落实主体责任{i}。\n\n二、工作安排。按季度报送质量工作情况。\n"
+       for i in range(1, 5)},
+}
+
+
+def test_a_follow_up_with_a_word_of_its_own_is_read_in_the_conversation_when_that_answers_surer(engine_over):
+    from assistant.answer import followup
+
+    eng = engine_over("power", POWER)
+    asked = "阶段性降低企业用电成本的降价措施是什么？"
+    first = eng.ask(asked)
+    # 范围 is in a title (申报范围): on its own the follow-up names a subject and lands on the pilot programme.
+    assert followup.readings(eng.index, "范围是怎样规定的？", [(asked, first)])[0] == "范围是怎样规定的？"
+    alone = eng.ask("范围是怎样规定的？")
+    assert "试点" in alone.citations[0].title
+    scope = eng.ask("范围是怎样规定的？", history=[(asked, first)])
+    assert scope.found and "用电" in scope.resolved_question and "用电成本" in scope.citations[0].title
+    assert "高耗能行业用户除外" in scope.answer
+
+
 def test_an_asking_word_is_never_a_subject_term(engine):
     from assistant.answer.compose import question_terms
 
