@@ -3,6 +3,7 @@ CLI, the web service and the tests. Swapping in a new index is one reference ass
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Iterator
 from pathlib import Path
@@ -12,6 +13,9 @@ from .models import Answer, Hit, SearchFilters
 from .search import Searcher
 from .settings import Settings
 from .store import IndexNotFound, LoadedIndex, current_build_dir
+from .tokenize import lexicon_digest
+
+log = logging.getLogger(__name__)
 
 
 class Engine:
@@ -21,6 +25,7 @@ class Engine:
         self._searcher: Searcher | None = None
         self._lock = threading.Lock()
         self._embeddings = None
+        self.stale_lexicon = False  # the served build's lexical tokens were cut with another dictionary
 
     @property
     def embeddings(self):
@@ -58,6 +63,11 @@ class Engine:
             index = LoadedIndex.open_build(build)
             if not _same_model(index.manifest.get("embedding_model", ""), self.settings.embedding_model):
                 raise RuntimeError(f"索引使用的向量模型（{index.manifest.get('embedding_model')}）与当前配置不一致，请重建索引")
+            # Still served (the last good index), but its lexical tokens were cut with another dictionary (or one
+            # from before builds recorded it): questions are cut differently until it is rebuilt.
+            self.stale_lexicon = index.manifest.get("lexicon") != lexicon_digest()
+            if self.stale_lexicon:
+                log.warning("索引 %s 的分词词典与当前版本不一致，请重建索引", build.name)
             self._searcher = Searcher(index, self.embeddings, self.settings)  # atomic swap for readers
         return True
 

@@ -20,7 +20,7 @@ from .models import Chunk
 from .settings import Settings
 from .store import (COLLECTION, SENTENCE_VECTORS, DocRecord, builds_dir, chroma_client, context_text,
                     current_build_dir, read_build, set_current, vector_store_for)
-from .tokenize import lexical_tokens
+from .tokenize import lexical_tokens, lexicon_digest
 
 log = logging.getLogger(__name__)
 KEEP_BUILDS = 2
@@ -277,6 +277,7 @@ def _write_build(build_dir: Path, docs: list[DocRecord], chunks: list[Chunk], ma
         settings.embedding_model,
         "embedding_runtime": getattr(embeddings.inner, "runtime", ""),
         "vector_store": store,
+        "lexicon": lexicon_digest(),  # the dictionary the lexical tokens were cut with (Engine.load checks it)
         "chunking": chunk_config,
         "files": manifest_files,
         "documents": len(docs),

@@ -37,6 +37,15 @@ def _jieba():
 
 
 @lru_cache(maxsize=1)
+def lexicon_digest() -> str:
+    """A fingerprint of what the index side of tokenization reads (the domain dictionary, the stop words): an
+    index built under another one holds tokens a question is no longer cut into."""
+    import hashlib
+
+    return hashlib.sha256("\0".join(_resource(n) for n in ("userdict.txt", "stopwords.txt")).encode()).hexdigest()[:16]
+
+
+@lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
     return frozenset(w.strip() for w in _resource("stopwords.txt").splitlines() if w.strip())
 

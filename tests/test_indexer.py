@@ -104,3 +104,27 @@ def test_a_build_reports_progress_through_every_stage(tmp_path, make_settings):
     assert stages == ["parse", "embed", "sentences"]  # the sentence vectors are a stage of their own
     last = [e for e in events if e[0] == "sentences"][-1]
     assert last[2] > 0 and last[1] == last[2]  # and reach 100 %, cached or computed
+
+
+def test_a_build_cut_with_another_dictionary_is_served_and_flagged(tmp_path, make_settings, caplog):
+    from assistant.engine import Engine
+    from assistant.tokenize import lexicon_digest
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS / "faq", corpus / "faq")
+    s = make_settings(tmp_path, corpus_dirs=[corpus])
+    build_index(s.corpus_dirs, s.index_dir, s)
+    build = current_build_dir(s.index_dir)
+    manifest = json.loads((build / "manifest.json").read_text())
+    assert manifest["lexicon"] == lexicon_digest()
+    engine = Engine(s)
+    engine.load()
+    assert not engine.stale_lexicon
+    # The dictionary changed since (an upgrade added 质量强国区): still the last good index, but flagged.
+    manifest["lexicon"] = "0" * 16
+    (build / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    stale = Engine(s)
+    with caplog.at_level("WARNING", logger="assistant.engine"):
+        stale.load()
+    assert stale.stale_lexicon and stale.ask("区长质量奖最多奖多少钱？").found
+    assert "分词词典" in caplog.text

@@ -200,7 +200,8 @@ def me(request: Request):
                        "suffixes": list(SUPPORTED_SUFFIXES)},
             "statuses": list(STATUSES), "programs": list(PROGRAMS), "doc_types": list(DOC_TYPES),
             "folders": svc.library.folders(),
-            "index": {"ready": engine.ready, "build_id": engine.index.build_id if engine.ready else ""}}
+            "index": {"ready": engine.ready, "build_id": engine.index.build_id if engine.ready else "",
+                      "stale_lexicon": engine.stale_lexicon}}  # built with another dictionary: rebuild it
 
 
 # --- documents ---------------------------------------------------------------------------------
