@@ -69,6 +69,8 @@ def test_admin_page_end_to_end(admin_settings, service_factory, browser_page, tm
     page.wait_for_selector("#docs-body tr")
     assert page.locator("#docs-body tr").count() == 6
     assert page.locator("#who").inner_text() == f"管理员：{ADMIN_USER}"
+    # An index built with this version's dictionary raises no rebuild warning.
+    assert page.locator("#flash").is_hidden() or "分词词典" not in page.locator("#flash").inner_text()
     # Dates are asked for the Chinese way, and 已索引 / dates never wrap inside their cells.
     assert "年-月-日" in page.locator("#f-from").get_attribute("placeholder")
     first_row = page.locator("#docs-body tr").first
@@ -158,3 +160,30 @@ def test_admin_page_end_to_end(admin_settings, service_factory, browser_page, tm
     page.wait_for_selector("#signin-form", state="visible")
     assert page.evaluate("fetch('/api/admin/me').then(r => r.status)") == 401
     assert page.problems == [], page.problems
+
+
+def _mark_stale(index_dir: Path) -> None:
+    """The served build as if cut with an older dictionary (an upgrade changed userdict.txt since)."""
+    import json
+
+    from assistant.store import current_build_dir
+
+    manifest = current_build_dir(index_dir) / "manifest.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data["lexicon"] = "0" * 16
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+
+
+def test_an_index_cut_with_another_dictionary_asks_the_admin_to_rebuild(admin_settings, service_factory, browser_page):
+    _mark_stale(admin_settings.index_dir)
+    svc = service_factory(admin_settings)
+    page = browser_page
+    page.set_default_timeout(30_000)
+    page.goto(svc.url + "/admin")
+    page.wait_for_selector("#signin-form", state="visible")
+    page.fill("#username", ADMIN_USER)
+    page.fill("#password", ADMIN_PASSWORD)
+    page.click("#signin-submit")
+    page.wait_for_selector("#flash:has-text('分词词典')", state="visible")
+    assert "重新索引" in page.locator("#flash").inner_text()
+    assert page.locator("#docs-body tr").count() == 6  # the last good index is still served

@@ -95,6 +95,7 @@ def test_password_sign_in_cookie_session_and_logout(app_client):
     assert app_client.get("/admin").status_code == 200  # the page, with the cookie
     me = app_client.get("/api/admin/me")
     assert me.status_code == 200 and me.json()["username"] == ADMIN_USER and me.json()["via"] == "session"
+    assert me.json()["index"]["stale_lexicon"] is False  # built with this version's dictionary
     failed = app_client.app.state.db.query("SELECT actor FROM audit_log WHERE action='login_failed' ORDER BY id")
     assert [row["actor"] for row in failed] == [ADMIN_USER, "root"]  # failed sign-ins are on record too
     # Only a hash of the session token is stored.

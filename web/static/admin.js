@@ -115,6 +115,12 @@
       `一次最多 ${me.limits.upload_max_files} 个、合计不超过 ${fmtSize(me.limits.request_max_bytes)}。` +
       "选择文件后会自动识别标题、文号、日期等信息，保存前可以修改。";
     await Promise.all([loadDocs(), loadJob()]);
+    // The served index was cut with another version of the word dictionary: it still answers, but a rebuild
+    // makes its lexical search match how questions are cut now.
+    if (me.index && me.index.stale_lexicon) {
+      flash("当前索引建立时使用的分词词典与本版本不同，请点击“重新索引”重建。", "error");
+      clearTimeout(flashTimer);  // stays until the page reloads: it is not a passing message
+    }
   }
 
   async function signIn(payload) {
