@@ -25,7 +25,6 @@ class Engine:
         self._searcher: Searcher | None = None
         self._lock = threading.Lock()
         self._embeddings = None
-        self.stale_lexicon = False  # the served build's lexical tokens were cut with another dictionary
 
     @property
     def embeddings(self):
@@ -38,6 +37,12 @@ class Engine:
     @property
     def ready(self) -> bool:
         return self._searcher is not None
+
+    @property
+    def stale_lexicon(self) -> bool:
+        """The served build's lexical tokens were cut with another dictionary (or one from before builds recorded
+        it): still served, but questions are cut differently until it is rebuilt."""
+        return self.ready and _stale_lexicon(self.index)
 
     @property
     def index(self) -> LoadedIndex:
@@ -63,10 +68,7 @@ class Engine:
             index = LoadedIndex.open_build(build)
             if not _same_model(index.manifest.get("embedding_model", ""), self.settings.embedding_model):
                 raise RuntimeError(f"索引使用的向量模型（{index.manifest.get('embedding_model')}）与当前配置不一致，请重建索引")
-            # Still served (the last good index), but its lexical tokens were cut with another dictionary (or one
-            # from before builds recorded it): questions are cut differently until it is rebuilt.
-            self.stale_lexicon = index.manifest.get("lexicon") != lexicon_digest()
-            if self.stale_lexicon:
+            if _stale_lexicon(index):  # still served: the last good index
                 log.warning("索引 %s 的分词词典与当前版本不一致，请重建索引", build.name)
             self._searcher = Searcher(index, self.embeddings, self.settings)  # atomic swap for readers
         return True
@@ -88,6 +90,10 @@ class Engine:
         from .answer import stream_answer
 
         return stream_answer(self.searcher, question, self.settings, history or [], filters, chunk_ids)
+
+
+def _stale_lexicon(index: LoadedIndex) -> bool:
+    return index.manifest.get("lexicon") != lexicon_digest()
 
 
 def _same_model(built_with: str, configured: str) -> bool:

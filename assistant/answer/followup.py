@@ -91,7 +91,7 @@ def readings(index: LoadedIndex, question: str, history: list[tuple[str, Answer]
     topic = " ".join(subject_words(index, previous, untitled=history[-1][1].found)) or topic_of(index, previous)
     if not topic:
         return [resolved]
-    carried = _keep_region(re.sub(r"\s+", " ", f"{topic} {question.strip()}").strip(), previous)
+    carried = _keep_region(_about(topic, question), previous)
     return [resolved] if carried == resolved else [resolved, carried]
 
 
@@ -130,5 +130,10 @@ def _resolve(index: LoadedIndex, question: str, previous: str, answered: bool = 
         # 它的材料呢？ -> the previous topic with the new ask.
         topic = (" ".join(carried) or topic_of(index, previous)
                  or re.sub(r"[？?！!。，,]", " ", INTENT_WORDS.sub(" ", previous)))
-        return re.sub(r"\s+", " ", f"{topic} {question.strip()}").strip()
+        return _about(topic, question)
     return question
+
+
+def _about(topic: str, question: str) -> str:
+    """The question asked about `topic` (the conversation's subject words in front)."""
+    return re.sub(r"\s+", " ", f"{topic} {question.strip()}").strip()
