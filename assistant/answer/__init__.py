@@ -209,7 +209,9 @@ def _name_regions(searcher: Searcher, question: str, answer: Answer, settings: S
     for region, ns in numbers.items():
         which = "以上" if set(ns) == cited else "".join(f"[{n}]" for n in ns)
         if target != settings.service_region and (region == target or applies(region, target)):
-            note = f"注意：{which}是{region}的规定（您询问的是{target}），本助手的服务地区为{settings.service_region}。"
+            # The asked place in brackets only when it is not the region itself (北京市 for 北京市海淀区).
+            asked = "" if region == target else f"（您询问的是{target}）"
+            note = f"注意：{which}是{region}的规定{asked}，本助手的服务地区为{settings.service_region}。"
         else:
             note = f"注意：{which}是{region}的规定，不一定适用于{settings.service_region}的企业。"
         answer.notices.append(note)

@@ -40,9 +40,18 @@ def test_a_named_region_the_corpus_holds_is_answered_and_named(statutes_engine):
     if answer.found:  # the evidence answers it: the answer must say whose rule it is, once, briefly
         [note] = [n for n in answer.notices if "上海市" in n]
         shanghai = [c.n for c in answer.citations if c.title == "上海市标准化条例"]
-        assert "是上海市的规定（您询问的是上海市）" in note
+        # The asked place is the region itself: no bracket repeating it.
+        assert "是上海市的规定，本助手的服务地区为青岛市城阳区" in note
         assert note.startswith("注意：以上") if len(shanghai) == len(answer.citations) else f"[{shanghai[0]}]" in note
         assert "《" not in note  # the title is in the sources already
+
+
+def test_a_district_asked_names_itself_beside_its_city(statutes_engine):
+    # 浦东新区 is inside 上海市, whose rules apply there: the note says whose rule it is and where the asker is.
+    answer = statutes_engine.ask("上海市浦东新区的企业标准要公开什么？")
+    assert answer.found
+    [note] = [n for n in answer.notices if "上海市" in n]
+    assert "是上海市的规定（您询问的是上海市浦东新区），本助手的服务地区为青岛市城阳区" in note
 
 
 def test_a_region_the_corpus_does_not_cover_is_refused(statutes_engine):
