@@ -111,6 +111,8 @@ ASKS_PURPOSE = re.compile(r"目的|为什么|为何|宗旨|依据|根据什么|�
 ASKS_ISSUER = re.compile(r"(?:哪些|哪个|哪家|什么|哪几个)(?:部门|单位|机构|机关)|谁|落款|发文|"
                          r"(?:什么时候|何时|哪天)(?:发布|印发|下发|出台|发出)")
 ASKS_ANNEX = re.compile(r"附件|附表|表格|名单|名录|清单|一览")
+# A government page's info table (索引号 | 发布机构 / 文号 | 成文日期): who issued the page, not what it rules.
+_PAGE_INFO = re.compile(r"^\s*(?:索引号|信息索引号|发布机构|发文机关|成文日期|发布日期|主题分类|文号)\s*[：:][^|]*\|")
 _FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|亿元|元|%|％|分|年|个月|日|天|个工作日)")
 _PHONE_NUMBER = re.compile(r"\d{3,4}[-－—]\d{7,8}|1[3-9]\d{9}")
 ASKS_SET = re.compile(r"哪些|哪几|哪[一二三四五六七八九十\d]+[项个条种点方]|几个方面|几项|几条|几点|什么措施|什么举措|什么方法|"
@@ -354,12 +356,19 @@ class OfflineComposer:
             meta = self.index.docs[doc_id].meta
             lines.append(f"根据《{display_title(meta.title)}》{self._label(doc_id, heading)}，{LEADS[intent]}")
             number = 0
-            for s, e in items:
-                text = self.index.docs[doc_id].text[s:e]
+            rec = self.index.docs[doc_id]
+            for s, e in self._merge_subheadings(rec, heading, items):
+                text = rec.text[s:e]
                 if is_injection(text):
                     continue
                 if self._is_echo(text):
                     continue  # 培训：培训。 — a heading that only repeats itself says nothing
+                if "\n" in text.strip():  # a sub-heading and its one line: one item (动员部署阶段（…）：制定…)
+                    head, body = (self._strip_marker(x.strip()) for x in text.strip().split("\n", 1))
+                    number += 1
+                    n = citations.cite(doc_id, s, e)
+                    lines.append(f"{number}. {head.rstrip('：:')}：{_SPACE.sub('', body)}[{n}]")
+                    continue
                 if self._is_heading_only(text):
                     lines.append(f"{self._strip_marker(text)}：")  # a group inside the list (组织申报条件)
                     number = 0
@@ -665,8 +674,8 @@ class OfflineComposer:
         raw = self.index.docs[s.doc_id].text[s.start:s.end]
         if is_purpose_clause(raw) and not ASKS_PURPOSE.search(question):
             return False
-        if is_sign_off(raw) and not ASKS_ISSUER.search(question):
-            return False  # who signed and when answers only "which departments issued it"
+        if (is_sign_off(raw) or _PAGE_INFO.match(raw)) and not ASKS_ISSUER.search(question):
+            return False  # who signed or published it, and when, answers only "which departments issued it"
         if (n := sign_off_head(raw)) and not ASKS_ISSUER.search(question):
             # A sign-off run into what follows it: that rest may answer, unless it is only the next notice's
             # title and preamble (广东省人民政府 2020年2月6日 关于…若干政策措施 为深入贯彻…).
@@ -708,6 +717,26 @@ class OfflineComposer:
                 return Sentence(lead.doc_id, lead.start, end, self._strip_marker(rec.text[lead.start:end]),
                                 lead.hit_rank, lead.section, lead.score)
         return wide
+
+    @staticmethod
+    def _merge_subheadings(rec, block: tuple[int, int], items: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The list's items, a sub-heading of the block (（一）动员部署阶段（2023年6月—2023年7月）) joined with its
+        only line into one span: a heading and its single body are one step, not two numbered items. A
+        sub-heading over several lines stays apart (it heads a group)."""
+        heads = {o.start: o.end for o in rec.outline if block[0] < o.start < block[1]}
+        out: list[tuple[int, int]] = []
+        i = 0
+        while i < len(items):
+            s, e = items[i]
+            end = heads.get(s)
+            body = [(a, b) for a, b in items[i + 1:] if end is not None and a < end]
+            if len(body) == 1 and body[0][1] <= end:
+                out.append((s, body[0][1]))
+                i += 2
+                continue
+            out.append((s, e))
+            i += 1
+        return out
 
     def _sources_line(self, citations: CitationList, said: str) -> str:
         """来源：《A》第十四条、第十五条；《B》 — one entry per cited document the answer does not already

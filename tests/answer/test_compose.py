@@ -58,6 +58,17 @@ def test_the_stages_of_a_plan_come_as_its_steps(engine):
     a = engine.ask("创建质量强国区分几个阶段")
     assert a.found and a.intent == "steps"
     assert all(stage in a.answer for stage in ("动员部署阶段", "全面创建阶段", "验收总结阶段"))
+    # Each stage heading and its one line are one numbered step, not two items.
+    steps = [ln for ln in a.answer.split("\n") if ln[:1].isdigit()]
+    assert len(steps) == 3
+    assert steps[0].startswith("1. 动员部署阶段（2023年6月—2023年7月）：制定创建方案")
+    # The page's info table (索引号 | 发布机构) is not a point of the answer.
+    assert "索引号" not in a.answer
+
+
+def test_a_page_info_row_answers_only_who_published(engine):
+    a = engine.ask("质量强国区工作方案是哪个单位发布的")
+    assert a.found and "发布机构：青岛市城阳区人民政府办公室" in a.answer.split("\n")[0]
 
 
 def test_named_article_is_quoted_whole(engine):
