@@ -50,9 +50,11 @@ def char_f1(pred: str, gold: str) -> float:
 
 
 def answer_body(text: str) -> str:
-    """The answer without citation marks and the 根据《…》 lead-in that only names the source."""
+    """The answer without citation marks and the 根据《…》 lead-in line that only names the source (根据《办法》
+    四、实施步骤，办理流程如下：). A quoted sentence that itself opens with 根据《…》 is the answer, not a lead-in:
+    the lead-in is a whole line ending in its colon."""
     text = MARK.sub("", text)
-    return re.sub(r"^根据《[^》]*》[^：:]*[：:]", "", text)
+    return re.sub(r"^根据《[^》\n]*》[^：:\n]*[：:](?=\n|$)", "", text)
 
 
 # --- the worker: answers every question with whichever `assistant` package is on the path ----------
