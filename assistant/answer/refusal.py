@@ -51,6 +51,24 @@ def corpus_contact(index: LoadedIndex, question: str, doc_ids: list[str]) -> str
     return ""
 
 
+def unmatched_words(index: LoadedIndex, question: str, hits: list[Hit], limit: int = 3) -> list[str]:
+    """The question's weightiest words that none of the best passages uses (业务 of NQI一站式平台能办哪些业务,
+    名单 of 青岛优品入选名单), when the passages do use some other word of it: what the refusal rests on, so the
+    asker can tell a missing rule from other wording (the documents say 服务)."""
+    from .compose import coverage, expansions, question_terms
+
+    terms = question_terms(index, question, topical_only=True)  # subject words, not 一般 / 怎么
+    evidence = " ".join(f"{h.title} {h.section} {h.text}" for h in hits[:3]).lower()
+    if not terms or not evidence:
+        return []
+    alias = expansions(question)
+    vocab = index.bm25.vocab_dict if index.bm25 is not None else {}
+    missing = {t: w for t, w in terms.items() if len(t) >= 2 and coverage({t: 1.0}, evidence, alias, vocab) < 0.5}
+    if len(missing) == len(terms):
+        return []  # nothing of it matched: the documents are about something else altogether
+    return sorted(missing, key=lambda t: -missing[t])[:limit]
+
+
 def refusal(index: LoadedIndex, question: str, intent: str, hits: list[Hit], helpdesk: str, service_region: str,
             other_region: str = "") -> Answer:
     """The not-found answer. `other_region`: the question names a region the corpus holds nothing for."""
@@ -59,6 +77,9 @@ def refusal(index: LoadedIndex, question: str, intent: str, hits: list[Hit], hel
         text = f"本助手收录的是{describe_chain(service_region)}的政策，未收录{other_region}的相关规定。"
     else:
         text = f"{NOT_FOUND}与您的问题直接相关的规定。"
+        words = unmatched_words(index, question, hits)
+        if words:
+            text += "最相关的文件都没有提到" + "".join(f"“{w}”" for w in words) + "，可换用文件中的说法再问。"
     if docs:
         lead = "可供参考的本地文件：" if other_region else "现有文件涉及的是相近的内容，可能相关的文件："
         text += "\n" + lead + "、".join(f"《{d['title']}》" for d in docs) + "。"

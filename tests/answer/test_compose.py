@@ -87,6 +87,16 @@ def test_questions_the_corpus_cannot_answer_are_refused(engine, question):
     assert "万元" not in a.answer  # nothing invented from unrelated passages
 
 
+def test_a_refusal_names_the_asked_words_the_closest_documents_lack(engine):
+    # The topic matched (区长质量奖, 申报) but not the thing asked: the asker learns which word the documents lack.
+    a = engine.ask("区长质量奖申报系统的登录密码忘了怎么重置")
+    assert not a.found and "最相关的文件都没有提到" in a.answer and "“密码”" in a.answer
+    assert "区长质量奖”" not in a.answer  # a word the documents use is not listed as missing
+    # Nothing of the question matched (all its words are missing): no list, the documents are simply off-topic.
+    b = engine.ask("城阳区公租房怎么申请")
+    assert not b.found and "没有提到" not in b.answer
+
+
 def test_current_policy_is_preferred_and_the_old_one_is_named_as_superseded(engine):
     current = engine.ask("区长质量奖多久评一次")
     assert "每两年评选一次" in current.answer
