@@ -63,8 +63,10 @@ def unmatched_words(index: LoadedIndex, question: str, hits: list[Hit], limit: i
         return []
     alias = expansions(question)
     vocab = index.bm25.vocab_dict if index.bm25 is not None else {}
-    missing = {t: w for t, w in terms.items() if len(t) >= 2 and coverage({t: 1.0}, evidence, alias, vocab) < 0.5}
-    if len(missing) == len(terms):
+    # Weight 1 and up: a word the question is about (业务, 密码), not a common one (全力, 建议) it also uses.
+    missing = {t: w for t, w in terms.items()
+               if len(t) >= 2 and w >= 1.0 and coverage({t: 1.0}, evidence, alias, vocab) < 0.5}
+    if not missing or all(coverage({t: 1.0}, evidence, alias, vocab) < 0.5 for t in terms):
         return []  # nothing of it matched: the documents are about something else altogether
     return sorted(missing, key=lambda t: -missing[t])[:limit]
 
@@ -79,7 +81,7 @@ def refusal(index: LoadedIndex, question: str, intent: str, hits: list[Hit], hel
         text = f"{NOT_FOUND}与您的问题直接相关的规定。"
         words = unmatched_words(index, question, hits)
         if words:
-            text += "最相关的文件都没有提到" + "".join(f"“{w}”" for w in words) + "，可换用文件中的说法再问。"
+            text += "最相关的文件都没有提到" + "".join(f"“{w}”" for w in words) + "；如果文件中另有说法，可换用其说法再问。"
     if docs:
         lead = "可供参考的本地文件：" if other_region else "现有文件涉及的是相近的内容，可能相关的文件："
         text += "\n" + lead + "、".join(f"《{d['title']}》" for d in docs) + "。"
