@@ -25,7 +25,8 @@ from ..store import LoadedIndex
 from ..text import ARTICLE_NUMBER, split_sentences
 from ..tokenize import char_bigrams, general_frequency, is_dictionary_word, normalize_query, synonyms, tagged_words, tokenize
 from .citations import CitationList, is_current
-from .intent import INTENT_WORDS, LEADS, SECTION_CUES, SENTENCE_CUES, clauses_by_intent, detect_intents
+from .intent import (INTENT_WORDS, LEADS, SECTION_CUES, SENTENCE_CUES, clauses_by_intent, comparison_pair,
+                     detect_intents)
 
 # Words too common in this domain to show what a question is about.
 GENERIC = frozenset("""能办 可办 能做 申报 申请 企业 单位 政策 办理 办法 规定 文件 城阳 城阳区 青岛 青岛市 山东 山东省 区里 市里 相关 要求
@@ -113,6 +114,7 @@ ASKS_ISSUER = re.compile(r"(?:哪些|哪个|哪家|什么|哪几个)(?:部门|�
 ASKS_ANNEX = re.compile(r"附件|附表|表格|名单|名录|清单|一览")
 # A government page's info table (索引号 | 发布机构 / 文号 | 成文日期): who issued the page, not what it rules.
 _PAGE_INFO = re.compile(r"^\s*(?:索引号|信息索引号|发布机构|发文机关|成文日期|发布日期|主题分类|文号)\s*[：:][^|]*\|")
+_DEFINES = re.compile(r"是指|指的是|职责|负责(?!人)|协助|是.{0,12}的")  # a sentence saying what something is or does
 _FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|亿元|元|%|％|分|年|个月|日|天|个工作日)")
 _PHONE_NUMBER = re.compile(r"\d{3,4}[-－—]\d{7,8}|1[3-9]\d{9}")
 ASKS_SET = re.compile(r"哪些|哪几|哪[一二三四五六七八九十\d]+[项个条种点方]|几个方面|几项|几条|几点|什么措施|什么举措|什么方法|"
@@ -296,6 +298,8 @@ class OfflineComposer:
                     continue
                 n = citations.cite(doc_id, s, e)
                 lines.append(f"{self._strip_marker(rec.text[s:e])}[{n}]")
+        elif (pair := comparison_pair(normalize_query(question))) and (compared := self._compare(question, pair, hits, citations)):
+            lines = compared
         elif len(intents) > 1:
             # 需要什么条件、什么材料、在哪里报、什么时候截止？ — one short part per thing asked.
             clauses = clauses_by_intent(question, intents)
@@ -330,6 +334,36 @@ class OfflineComposer:
         text = "\n".join(lines + notices)
         return Answer(answer=text, found=True, intent=intent, citations=citations.items, question=question,
                       notices=notices)
+
+    def _compare(self, question: str, pair: tuple[str, str], hits: list[Hit], citations: CitationList) -> list[str]:
+        """A and B set side by side (质量安全总监和质量安全员有什么区别): for each, a line of the retrieved documents
+        that has it as its subject (it opens the line, alone: not 质量安全总监和质量安全员应当…), one that says what
+        it is or does before others, with the list it introduces. The line may lie outside the retrieved passages
+        (a question naming two things retrieves neither's article first). [] unless both have one: then the
+        usual answer."""
+        docs = list(dict.fromkeys(h.doc_id for h in hits))[:4]
+        chosen: list[tuple[str, Sentence]] = []
+        for name in pair:
+            other = pair[1] if name == pair[0] else pair[0]
+            own = []
+            for rank, doc_id in enumerate(docs):
+                rec = self.index.docs[doc_id]
+                for a, b in rec.lines:
+                    text = self._strip_marker(rec.text[a:b])
+                    if text.startswith(name) and not other.startswith(name) and len(text) > len(name) + 4 \
+                            and not self._is_heading_only(text) and not re.match(r"[和与、及]", text[len(name):]):
+                        own.append((not _DEFINES.search(text), rank, a, Sentence(doc_id, a, b, text, rank + 1,
+                                                                                    rec.section_for(a, b))))
+            own.sort(key=lambda t: t[:3])
+            s = next((t[3] for t in own if self._may_lead(question, t[3])), None)
+            if s is None:
+                return []
+            chosen.append((name, self._complete_list(question, s)))
+        lines = []
+        for name, s in chosen:
+            n = citations.cite(s.doc_id, s.start, s.end)
+            lines += [f"【{name}】", f"{s.text}[{n}]"]
+        return lines
 
     def _specific(self, question: str, nouns: dict[str, float], hits: list[Hit]) -> bool:
         """Does the question ask about something narrower than the document it lands on (获过市长质量奖

@@ -120,3 +120,16 @@ def clauses_by_intent(question: str, intents: list[str]) -> dict[str, str]:
             if name in intents and name not in out and pattern.search(clause):
                 out[name] = clause
     return out
+
+
+# 质量安全总监和质量安全员有什么区别: two named things set against each other; each is answered by what it is or does.
+_COMPARE = re.compile(r"^(?P<a>[^，,。？?！!和与跟]{2,20}?)(?:和|与|跟)(?P<b>[^，,。？?！!]{2,20}?)(?:之间)?(?:有|的)?"
+                      r"(?:什么|啥|哪些|何)?(?:区别|不同|差别|差异|异同)")
+
+
+def comparison_pair(question: str) -> tuple[str, str] | None:
+    """The two things a "what is the difference between A and B" question names, else None."""
+    m = _COMPARE.search(question.strip())
+    if m is None:
+        return None
+    return m.group("a").strip(), m.group("b").strip()

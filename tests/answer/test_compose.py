@@ -71,6 +71,17 @@ def test_a_page_info_row_answers_only_who_published(engine):
     assert a.found and "发布机构：青岛市城阳区人民政府办公室" in a.answer.split("\n")[0]
 
 
+def test_a_difference_question_puts_each_thing_beside_the_other(engine):
+    # Neither duties article is among the passages the question retrieves; each is the line of a retrieved
+    # document whose subject the thing is, with the list of duties it introduces.
+    a = engine.ask("质量安全总监和质量安全员有什么区别？")
+    assert a.found
+    lines = a.answer.split("\n")
+    assert lines[0] == "【质量安全总监】" and "【质量安全员】" in lines
+    assert "协助企业主要负责人" in a.answer and "每日检查" in a.answer
+    assert [c.section.rsplit(" > ", 1)[-1] for c in a.citations] == ["第五条", "第六条"]
+
+
 def test_named_article_is_quoted_whole(engine):
     a = engine.ask("区长质量奖管理办法第十条说了什么？")
     assert a.found and "第十条" in a.answer.splitlines()[0]

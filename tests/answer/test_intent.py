@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.answer.intent import detect_intent, detect_intents
+from assistant.answer.intent import comparison_pair, detect_intent, detect_intents
 
 
 def test_things_asked_in_their_own_clauses_are_parts():
@@ -47,3 +47,16 @@ def test_cue_words_scattered_through_one_clause_are_one_question():
 ])
 def test_what_a_question_asks_for(question, intent):
     assert detect_intent(question) == intent
+
+
+@pytest.mark.parametrize("question, pair", [
+    ("质量安全总监和质量安全员有什么区别？", ("质量安全总监", "质量安全员")),
+    ("质量安全总监和质量安全员有啥区别", ("质量安全总监", "质量安全员")),
+    ("企业标准与团体标准有何不同", ("企业标准", "团体标准")),
+    ("首席质量官跟质量安全总监的差别", ("首席质量官", "质量安全总监")),
+    # two things named, but not set against each other
+    ("质量安全总监和质量安全员多少天内备案", None),
+    ("区长质量奖和市长质量奖能同时申报吗", None),
+])
+def test_two_things_set_against_each_other(question, pair):
+    assert comparison_pair(question) == pair
