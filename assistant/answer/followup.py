@@ -47,6 +47,8 @@ def subject_words(index: LoadedIndex, question: str, untitled: bool = False) -> 
     topical = question_terms(index, question, topical_only=True)
     vocab = index.bm25.vocab_dict if index.bm25 is not None else {}
     for term in [t for t in words if t in narrowing or t in topical]:
+        if INTENT_WORDS.search(term):
+            continue  # 申报条件, 办理流程: what that turn asked, not what it was about (the follow-up asks its own)
         n = sum(term in t for t in titles)
         if 0 < n <= limit:
             out.append(term)

@@ -132,6 +132,10 @@ def test_a_follow_up_without_a_subject_keeps_the_conversations(engine):
     review = engine.ask("评审流程是怎样的？", history=[("区长质量奖申报条件是什么", first)])
     assert "区长质量奖" in review.resolved_question
     assert review.citations and "区长质量奖" in review.citations[0].title
+    # It carries the subject, not what the first turn asked (申报条件): the answer is the review procedure.
+    assert "申报条件" not in review.resolved_question
+    body = review.answer.split("\n\n")[0]
+    assert "现场评审" in body and "资格审查" in body and "登记注册满5年" not in review.answer
     other = engine.ask("那青岛优品呢？", history=[("区长质量奖申报条件是什么", first)])
     assert "青岛优品" in other.resolved_question and "区长质量奖" not in other.resolved_question
 
