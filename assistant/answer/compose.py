@@ -255,6 +255,11 @@ def coverage(terms: dict[str, float], text: str, alias: dict[str, list[str]], vo
     return got / total
 
 
+def uncovered(terms: dict[str, float], text: str, alias: dict[str, list[str]], vocab: dict | None = None) -> list[str]:
+    """The terms `text` does not cover (under half of one: neither the term, its expansion nor its sub-words)."""
+    return [t for t in terms if coverage({t: 1.0}, text, alias, vocab) < 0.5]
+
+
 class OfflineComposer:
     def __init__(self, index: LoadedIndex, helpdesk_contact: str, found_threshold: float = 0.4,
                  ranker: SentenceRanker | None = None, learned: bool = True) -> None:
@@ -343,14 +348,15 @@ class OfflineComposer:
         usual answer."""
         docs = list(dict.fromkeys(h.doc_id for h in hits))[:4]
         chosen: list[tuple[str, Sentence]] = []
+        if pair[0].startswith(pair[1]) or pair[1].startswith(pair[0]):
+            return []  # (质量安全员 / 质量安全员培训: every line of the longer would count for the shorter)
         for name in pair:
-            other = pair[1] if name == pair[0] else pair[0]
             own = []
             for rank, doc_id in enumerate(docs):
                 rec = self.index.docs[doc_id]
                 for a, b in rec.lines:
                     text = self._strip_marker(rec.text[a:b])
-                    if text.startswith(name) and not other.startswith(name) and len(text) > len(name) + 4 \
+                    if text.startswith(name) and len(text) > len(name) + 4 \
                             and not self._is_heading_only(text) and not re.match(r"[和与、及]", text[len(name):]):
                         own.append((not _DEFINES.search(text), rank, a, Sentence(doc_id, a, b, text, rank + 1,
                                                                                     rec.section_for(a, b))))

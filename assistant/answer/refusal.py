@@ -55,7 +55,7 @@ def unmatched_words(index: LoadedIndex, question: str, hits: list[Hit], limit: i
     """The question's weightiest words that none of the best passages uses (业务 of NQI一站式平台能办哪些业务,
     名单 of 青岛优品入选名单), when the passages do use some other word of it: what the refusal rests on, so the
     asker can tell a missing rule from other wording (the documents say 服务)."""
-    from .compose import coverage, expansions, question_terms
+    from .compose import expansions, question_terms, uncovered
 
     terms = question_terms(index, question, topical_only=True)  # subject words, not 一般 / 怎么
     evidence = " ".join(f"{h.title} {h.section} {h.text}" for h in hits[:3]).lower()
@@ -63,11 +63,11 @@ def unmatched_words(index: LoadedIndex, question: str, hits: list[Hit], limit: i
         return []
     alias = expansions(question)
     vocab = index.bm25.vocab_dict if index.bm25 is not None else {}
-    # Weight 1 and up: a word the question is about (业务, 密码), not a common one (全力, 建议) it also uses.
-    missing = {t: w for t, w in terms.items()
-               if len(t) >= 2 and w >= 1.0 and coverage({t: 1.0}, evidence, alias, vocab) < 0.5}
-    if not missing or all(coverage({t: 1.0}, evidence, alias, vocab) < 0.5 for t in terms):
+    lacking = uncovered(terms, evidence, alias, vocab)
+    if len(lacking) == len(terms):
         return []  # nothing of it matched: the documents are about something else altogether
+    # Weight 1 and up: a word the question is about (业务, 密码), not a common one (全力, 建议) it also uses.
+    missing = {t: terms[t] for t in lacking if len(t) >= 2 and terms[t] >= 1.0}
     return sorted(missing, key=lambda t: -missing[t])[:limit]
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 
-from ..answer.compose import coverage, expansions, question_terms
+from ..answer.compose import coverage, expansions, question_terms, uncovered
 from ..answer.intent import SENTENCE_CUES
 from ..ingest.region import chain, mentioned_regions
 from ..models import Hit
@@ -111,11 +111,11 @@ def evidence_features(index: LoadedIndex, question: str, intent: str, hits: list
         out["head_noun_covered"] = 1.0 if union else 0.0
     n = max(len(index.chunks), 1)
     max_idf = math.log(1 + (n + 0.5) / 0.5)
-    uncovered = [t for t in terms if coverage({t: 1.0}, union, alias, vocab) < 0.5] if union else list(terms)
-    if uncovered:
-        out["rarest_uncovered_idf"] = max(index.idf(t) for t in uncovered) / max_idf
+    missing = uncovered(terms, union, alias, vocab) if union else list(terms)
+    if missing:
+        out["rarest_uncovered_idf"] = max(index.idf(t) for t in missing) / max_idf
     if soft:
-        out.update(soft_features(index, terms, uncovered, top, out["cover_top3_union"]))
+        out.update(soft_features(index, terms, missing, top, out["cover_top3_union"]))
     total = sum(terms.values())
     if total > 0:
         out["unknown_term_share"] = sum(w for t, w in terms.items() if t not in vocab) / total
