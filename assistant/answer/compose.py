@@ -93,6 +93,10 @@ LABEL_MAX = 20  # a numbered sentence this short, without figure or clause, is a
 INLINE_LABEL = True
 _INLINE_LABEL = re.compile(r"\s((?:[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,3}[.．、]|[一二三四五六七八九十]{1,3}、)"
                            r"\s*[^\s，,、；;：:]{1,%d}[。：:]?)$" % LABEL_MAX)
+# A quote extended past its lead stops at a numbered heading run into a sentence of flattened text
+# ((责任单位：…) 二、加大金融支持力度 6.进一步…): what follows the marker is the next point, not this one.
+INLINE_HEADING_STOP = True
+_INLINE_MARK = re.compile(r"\s(?=[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,3}[.．、](?!\d)|[一二三四五六七八九十]{1,3}、)")
 # A candidate among the first LABEL_LEADS whose label (the words before its colon) the question names leads.
 LABEL_LEADS = 8
 _LABEL = re.compile(r"([^：:，,。；;\s]{2,16})[：:]\s*\S")
@@ -581,6 +585,11 @@ class OfflineComposer:
                     break  # numbered at an outer level: the next heading, not the next item
             elif _ENUM_NEXT.match(text) and not enum and end > lead.end:
                 break  # the paragraph moves on to another numbered point the lead did not open
+            cut = self._inline_heading(text, enum, level)
+            if cut >= 0:
+                if text[:cut].rstrip()[-1:] in tuple(_CLOSED):
+                    end = s + len(text[:cut].rstrip())
+                break
             end = e
             # A sentence taken in may itself open the enumeration (…主要为两类车辆提供服务，一是…；二是…).
             enum = enum or bool(_ENUM_OPEN.search(text))
@@ -589,6 +598,26 @@ class OfflineComposer:
         # Items 2, 3 … keep their numbers, and so the first keeps its own (1.市级…申报书；2.…): _strip_marker.
         return Sentence(lead.doc_id, lead.start, end, self._strip_marker(rec.text[lead.start:end]), lead.hit_rank,
                         lead.section, lead.score)
+
+    @staticmethod
+    def _inline_heading(text: str, enum: bool, level: int) -> int:
+        """Where a numbered marker after a blank and a finished sentence starts a new point inside `text`,
+        -1 for none. Inside an enumeration the lead opened, a marker at the items' own level (or deeper)
+        is its next item."""
+        if not INLINE_HEADING_STOP:
+            return -1
+        for m in _INLINE_MARK.finditer(text):
+            if text[:m.start()].rstrip()[-1:] not in tuple(_CLOSED):
+                continue  # after a lead-in (…提醒如下： 一、) or a label (【享受条件】 1.): the items it opens
+            mark = enum_level(text[m.end():])
+            if not enum or (level >= 0 and mark < level):
+                return m.start()
+        return -1
+
+    @staticmethod
+    def _item_levels(text: str) -> set[int]:
+        """The numbering levels of the items `text` holds (at its start or after a blank)."""
+        return {enum_level(text)} | {enum_level(text[m.end():]) for m in _INLINE_MARK.finditer(text)}
 
     def _finish_thought(self, lead: Sentence) -> Sentence:
         """A short lead takes the sentences right after it in the same paragraph while it stays short:
@@ -599,6 +628,14 @@ class OfflineComposer:
         end = lead.end
         for s, e in split_sentences(rec.text[lead.end:lead.end + LEAD_MAX], base=lead.end):
             if "\n" in rec.text[end:s] or e - lead.start > LEAD_MAX or is_sign_off(rec.text[s:e]):
+                break
+            if INLINE_HEADING_STOP and _ENUM_NEXT.match(rec.text[s:e]) \
+                    and enum_level(rec.text[s:e]) not in self._item_levels(rec.text[lead.start:end]):
+                break  # the next numbered point of flattened text, not the next item of the lead's own list
+            cut = self._inline_heading(rec.text[s:e], False, -1)
+            if cut >= 0:
+                if rec.text[s:s + cut].rstrip()[-1:] in tuple(_CLOSED):
+                    end = s + len(rec.text[s:s + cut].rstrip())
                 break
             end = e
             if e - lead.start >= EXTEND_BELOW:

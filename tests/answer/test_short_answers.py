@@ -554,3 +554,29 @@ PASSED_ON = ("# 示例省人民政府办公厅关于印发支持中小微企业�
 def test_what_frames_a_notice_does_not_lead(engine_over, name, text, question, expected, absent):
     a = engine_over(name, {"通知.md": text}).ask(question)
     assert a.found and expected in first_line(a) and absent not in a.answer, a.answer
+
+
+FLATTENED = ("关于支持中小微企业渡过难关的若干措施\n"
+             "为支持中小微企业渡过难关，制定以下措施。 一、减轻企业负担 5.降低展会成本。对于因疫情影响暂停举办的展会项目，"
+             "如年内继续在本市举办的，按照不超过实际缴纳场租费用50%的标准给予支持。(责任单位：市商务局) "
+             "二、加大金融支持力度 6.进一步增加信贷投放。全年普惠型小微企业贷款增速不低于20%。"
+             "纳税人可以通过以下两种渠道网上办理发票申领： 1.登录省电子税务局； 2.关注省税务微信公众号。 "
+             "三、优化纳税服务 7.延长申报期限。\n")
+
+
+def test_a_quote_stops_at_a_heading_run_into_flattened_text(engine_over):
+    from assistant.answer import compose
+
+    eng = engine_over("flattened", {"措施.txt": FLATTENED})
+    a = eng.ask("对因疫情暂停举办的展会项目有什么支持？")
+    assert a.found and "50%" in first_line(a)
+    # the responsibility note ends this item; 二、… is the next heading, 6. the next point
+    assert "加大金融支持力度" not in first_line(a) and "信贷投放" not in first_line(a)
+    # a list the lead itself holds goes on to its next item, and stops at the next heading
+    composer = compose.OfflineComposer(eng.index, "区市场监管局")
+    doc_id, rec = next(iter(eng.index.docs.items()))
+    start = rec.text.index("纳税人可以通过")
+    end = rec.text.index("；", start) + 1
+    one = compose.Sentence(doc_id, start, end, rec.text[start:end], 1, "", 1.0)
+    text = composer._finish_thought(one).text
+    assert "2.关注省税务微信公众号。" in text and "优化纳税服务" not in text
