@@ -97,6 +97,12 @@ _INLINE_LABEL = re.compile(r"\s((?:[（(][一二三四五六七八九十\d]{1,3}
 # ((责任单位：…) 二、加大金融支持力度 6.进一步…): what follows the marker is the next point, not this one.
 INLINE_HEADING_STOP = True
 _INLINE_MARK = re.compile(r"\s(?=[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,3}[.．、](?!\d)|[一二三四五六七八九十]{1,3}、)")
+# Flattened text runs the previous item's responsibility note and the next headings into one sentence
+# ((责任单位：市财政局) 二、加大防控资金支持力度 6.建立疫情防控专项资金池…): the point starts at its own item.
+RUN_IN_START = True
+_DUTY_TAG = re.compile(r"^\s*[（(][^（）()\n]{0,100}?(?:责任单位|牵头单位|配合单位|牵头|配合)[^（）()\n]{0,100}[)）]\s*")
+_MARK = r"(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,3}[.．、](?!\d)|[一二三四五六七八九十]{1,3}、)"
+_RUN_IN_HEADINGS = re.compile(r"^(?:%s\s*[^\s，,。；;：:！？]{1,20}\s+)+(?=%s)" % (_MARK, _MARK))
 # A candidate among the first LABEL_LEADS whose label (the words before its colon) the question names leads.
 LABEL_LEADS = 8
 _LABEL = re.compile(r"([^：:，,。；;\s]{2,16})[：:]\s*\S")
@@ -470,7 +476,7 @@ class OfflineComposer:
             return []
         lead = self._applicable_twin(lead, ranked)
         lead = self._authority(lead, ranked)
-        lead = self._from_label(question, self._after_title(lead))
+        lead = self._from_label(question, self._own_start(question, self._after_title(lead)))
         lead = self._complete_list(question, lead)
         extent = self._set_extent(question, lead)
         lead = extent if extent is not lead else self._finish_thought(lead)
@@ -495,7 +501,8 @@ class OfflineComposer:
             if any(s.doc_id == c.doc_id and s.start < c.end and c.start < s.end for c in chosen + [preamble] if c):
                 continue  # the same words again (a clause of the lead, an overlapping sentence), or its preamble
             # A point, like the lead, opens neither with the headline its source names nor with a preamble.
-            s = self._with_body(self._from_label(question, self._after_preamble(question, self._after_title(s))))
+            s = self._with_body(self._from_label(question, self._own_start(
+                question, self._after_preamble(question, self._after_title(s)))))
             if not self._may_lead(question, s) or _UNSAID.sub("", s.text) in _UNSAID.sub("", said) \
                     or off_programme(self.index, s, asked_programmes):
                 continue  # (the same words again, though spaced otherwise: a reposted copy of the notice)
@@ -700,6 +707,24 @@ class OfflineComposer:
         return Sentence(s.doc_id, start, s.end, self._strip_marker(rec.text[start:s.end]), s.hit_rank,
                         rec.section_for(start, s.end), s.score, s.prob)
 
+    def _own_start(self, question: str, s: Sentence) -> Sentence:
+        """A sentence that opens with the previous item's responsibility note, or with headings run into
+        its own numbered item, starts at that item (unless the question asks who is responsible)."""
+        if not RUN_IN_START:
+            return s
+        rec = self.index.docs[s.doc_id]
+        raw = rec.text[s.start:s.end]
+        skip = 0
+        if not ASKS_ISSUER.search(question) and (m := _DUTY_TAG.match(raw)) and m.end() < len(raw):
+            skip = m.end()
+        if m2 := _RUN_IN_HEADINGS.match(raw[skip:]):
+            skip += m2.end()
+        if not skip or len(_SPACE.sub("", raw[skip:])) < 6:
+            return s
+        start = s.start + skip
+        return Sentence(s.doc_id, start, s.end, self._strip_marker(rec.text[start:s.end]), s.hit_rank,
+                        rec.section_for(start, s.end), s.score, s.prob)
+
     def _with_body(self, s: Sentence) -> Sentence:
         """A label (（四）任务分工。 / 2.减轻企业租金负担。: numbered, short, no figure, no clause) says what follows, not
         what is ruled: it takes its body, the sentences after it (the next paragraph when the label stands
@@ -764,6 +789,9 @@ class OfflineComposer:
             return False  # the addressees, then why the notice is issued: its preamble
         if _TRANSMITTAL.search(raw) and not (ASKS_PURPOSE.search(question) or ASKS_ISSUER.search(question)):
             return False
+        if RUN_IN_START and (m := _DUTY_TAG.match(raw)) and not raw[m.end():].strip() \
+                and not ASKS_ISSUER.search(question):
+            return False  # only the responsibility note of the item before it
         if "附件" in s.section and not ASKS_ANNEX.search(question):
             return False
         if len(_PHONE_NUMBER.findall(raw)) >= 3 and not Q_FACETS["phone"].search(question):

@@ -580,3 +580,22 @@ def test_a_quote_stops_at_a_heading_run_into_flattened_text(engine_over):
     one = compose.Sentence(doc_id, start, end, rec.text[start:end], 1, "", 1.0)
     text = composer._finish_thought(one).text
     assert "2.关注省税务微信公众号。" in text and "优化纳税服务" not in text
+
+
+def test_a_point_starts_at_its_own_item_not_the_note_and_headings_before_it(engine_over):
+    text = ("关于支持企业复工复产的若干措施\n"
+            "为支持企业复工复产，本省出台以下措施。对运输防疫物资的车辆免收通行费。（省交通运输厅牵头，各市政府配合） "
+            "二、扶持实体企业渡难关 6.对承租国有资产类生产经营用房的企业，1个月房租免收、2个月租金减半。\n")
+    eng = engine_over("run-in", {"措施.txt": text})
+    a = eng.ask("承租国有资产类经营用房的企业房租怎么减免？")
+    assert a.found and first_line(a).startswith("对承租国有资产类生产经营用房的企业")
+    # asked who is responsible, the note is what answers
+    from assistant.answer import compose
+
+    composer = compose.OfflineComposer(eng.index, "区市场监管局")
+    doc_id, rec = next(iter(eng.index.docs.items()))
+    start = rec.text.index("（省交通运输厅")
+    end = rec.text.index("减半。") + 3
+    s = compose.Sentence(doc_id, start, end, rec.text[start:end], 1, "", 1.0)
+    assert composer._own_start("房租减免怎么办", s).text.startswith("对承租国有资产类")
+    assert composer._own_start("房租减免由哪个部门牵头", s) is s
