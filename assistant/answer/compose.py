@@ -103,6 +103,13 @@ RUN_IN_START = True
 _DUTY_TAG = re.compile(r"^\s*[（(][^（）()\n]{0,100}?(?:责任单位|牵头单位|配合单位|牵头|配合)[^（）()\n]{0,100}[)）]\s*")
 _MARK = r"(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,3}[.．、](?!\d)|[一二三四五六七八九十]{1,3}、)"
 _RUN_IN_HEADINGS = re.compile(r"^(?:%s\s*[^\s，,。；;：:！？]{1,20}\s+)+(?=%s)" % (_MARK, _MARK))
+# A numbered heading of the lead's document that the question names (海南省的文明和谐过节具体要求是什么 → 三、文明和谐过节。…)
+# leads with its body: the document says under that heading what the question asks about it.
+HEADING_LEADS = True
+HEADING_MIN = 4
+_NUMBERED_HEADING = re.compile(r"(?:^|(?<=\s))(%s\s*([^\s，,。；;：:！？“”]{%d,18}))(?=[。：:]|\s)"
+                               % (r"(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,3}[.．、](?!\d)|[一二三四五六七八九十]{1,3}、)",
+                                  HEADING_MIN))
 # A candidate among the first LABEL_LEADS whose label (the words before its colon) the question names leads.
 LABEL_LEADS = 8
 _LABEL = re.compile(r"([^：:，,。；;\s]{2,16})[：:]\s*\S")
@@ -474,10 +481,13 @@ class OfflineComposer:
         lead = self._lead(question, ranked)
         if lead is None:
             return []
-        lead = self._applicable_twin(lead, ranked)
-        lead = self._authority(lead, ranked)
-        lead = self._from_label(question, self._own_start(question, self._after_title(lead)))
-        lead = self._complete_list(question, lead)
+        if (named := self._named_heading(question, lead)) is not None:
+            lead = named  # the heading's own body, as the document has it under the heading
+        else:
+            lead = self._applicable_twin(lead, ranked)
+            lead = self._authority(lead, ranked)
+            lead = self._from_label(question, self._own_start(question, self._after_title(lead)))
+            lead = self._complete_list(question, lead)
         extent = self._set_extent(question, lead)
         lead = extent if extent is not lead else self._finish_thought(lead)
         body = self._after_preamble(question, lead)
@@ -770,6 +780,54 @@ class OfflineComposer:
             if self._may_lead(question, s):
                 return s
         return best
+
+    def _named_heading(self, question: str, best: Sentence) -> Sentence | None:
+        """The body under the longest numbered heading of `best`'s document that the question names in full,
+        as a labelled lead (the heading and the sentences after it), or None."""
+        if not HEADING_LEADS:
+            return None
+        rec = self.index.docs[best.doc_id]
+        q = _UNSAID.sub("", question)
+        title = _UNSAID.sub("", rec.meta.title)
+        found = None
+        for m in _NUMBERED_HEADING.finditer(rec.text):
+            label = m.group(2)
+            if label in q and label not in title and (found is None or len(label) > len(found.group(2))):
+                found = m
+        if found is None:
+            return None
+        start, end = found.start(1), found.end(1)
+        if end < len(rec.text) and rec.text[end] in "。：:":
+            end += 1
+        head = Sentence(best.doc_id, start, end, self._strip_marker(rec.text[start:end]), best.hit_rank,
+                        rec.section_for(start, end), best.score, best.prob)
+        items = self._items_below(rec, end, start + SET_EXTENT)
+        if items > end:
+            # A heading on its own line over numbered items: the heading, then its items (within SET_EXTENT).
+            label = self._strip_marker(rec.text[start:end]).rstrip("。：: ")
+            text = label + "：\n" + rec.text[end:items].strip()
+            lead = Sentence(best.doc_id, start, items, text, best.hit_rank, head.section, best.score, best.prob)
+            return lead if self._may_lead(question, lead) else None
+        lead = self._with_body(head)
+        if lead is head or not self._may_lead(question, lead):
+            return None  # a heading without a body of its own here says nothing
+        return lead
+
+    @staticmethod
+    def _items_below(rec, end: int, cap: int) -> int:
+        """The end of the numbered lines right below a heading line that ends at `end` (items numbered
+        deeper than the heading), whole lines only and not past `cap`; `end` itself when there are none."""
+        if "\n" not in rec.text[end:end + 2]:
+            return end
+        last = end
+        level = enum_level(rec.text[max(0, rec.text.rfind("\n", 0, end) + 1):end])
+        for s, e in rec.lines:
+            if s <= end:
+                continue
+            if not LIST_ITEM.match(rec.text[s:e]) or enum_level(rec.text[s:e]) <= level or e > cap:
+                break  # not an item, or the next heading of the heading's own level
+            last = e
+        return last
 
     def _may_lead(self, question: str, s: Sentence) -> bool:
         """Purpose clauses (为了…制定本办法), annex tables and contact lists answer only when asked for."""

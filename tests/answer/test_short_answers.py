@@ -437,9 +437,13 @@ def test_a_label_as_a_point_brings_its_body(engine_over):
     assert composer._with_body(_sentence_at(index, "健康申报", "（三）")) is not item
     assert composer._with_body(lead).text == lead.text
     label.prob = 0.9
-    lines = composer._short_answer("免费健康申报证明服务的任务分工是怎样的？", [item, label], {"任务分工": 1.0}, {},
+    lines = composer._short_answer("免费健康申报证明服务的各部门怎么分工？", [item, label], {"分工": 1.0}, {},
                                    CitationList(index), brief=False)
     assert lines[1].startswith("- 任务分工。县级人力资源社会保障部门负责") and "服务对象" not in "".join(lines)
+    # Named in full, the heading leads with its body.
+    lines = composer._short_answer("免费健康申报证明服务的任务分工是怎样的？", [item, label], {"任务分工": 1.0}, {},
+                                   CitationList(index), brief=False)
+    assert lines[0].startswith("任务分工。县级人力资源社会保障部门负责") and "服务对象" not in "".join(lines)
 
 
 def _sentence_from(index, prefix: str, score: float = 1.0):
@@ -599,3 +603,19 @@ def test_a_point_starts_at_its_own_item_not_the_note_and_headings_before_it(engi
     s = compose.Sentence(doc_id, start, end, rec.text[start:end], 1, "", 1.0)
     assert composer._own_start("房租减免怎么办", s).text.startswith("对承租国有资产类")
     assert composer._own_start("房租减免由哪个部门牵头", s) is s
+
+
+FESTIVAL = ("关于倡导文明过节的倡议书\n"
+            "为做好疫情防控，特发出如下倡议。 一、绿色健康过节。不要团拜、串门、走访，提倡用电话、微信相互拜年祝福。"
+            " 二、移风易俗过节。自觉开展治陋习、兴家风活动，红白喜事一律从简。"
+            " 三、文明和谐过节。孝老爱亲，尊老爱幼，孩子们多读书，大人们多陪伴父母和孩子。\n")
+
+
+def test_a_heading_the_question_names_leads_with_its_body(engine_over, engine):
+    eng = engine_over("festival", {"倡议.txt": FESTIVAL})
+    a = eng.ask("文明和谐过节具体要求是什么？")
+    assert a.found and "孝老爱亲" in first_line(a) and "团拜" not in first_line(a)
+    # a heading on its own line over numbered items: the heading and its items, not the next heading
+    a = engine.ask("“开门检测”是什么意思")
+    assert a.found and lead(a).startswith("开门检测：\n1.抽样环节")
+    assert "检验检测机构开放日" in lead(a) and "七、" not in lead(a) and "费用[1]" not in a.answer
