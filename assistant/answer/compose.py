@@ -96,20 +96,18 @@ _INLINE_LABEL = re.compile(r"\s((?:[（(][一二三四五六七八九十\d]{1,3}
 # A quote extended past its lead stops at a numbered heading run into a sentence of flattened text
 # ((责任单位：…) 二、加大金融支持力度 6.进一步…): what follows the marker is the next point, not this one.
 INLINE_HEADING_STOP = True
-_INLINE_MARK = re.compile(r"\s(?=[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,3}[.．、](?!\d)|[一二三四五六七八九十]{1,3}、)")
+_MARK = r"(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,3}[.．、](?!\d)|[一二三四五六七八九十]{1,3}、)"  # 一、 / （一） / 1.
+_INLINE_MARK = re.compile(r"\s(?=%s)" % _MARK)
 # Flattened text runs the previous item's responsibility note and the next headings into one sentence
 # ((责任单位：市财政局) 二、加大防控资金支持力度 6.建立疫情防控专项资金池…): the point starts at its own item.
 RUN_IN_START = True
 _DUTY_TAG = re.compile(r"^\s*[（(][^（）()\n]{0,100}?(?:责任单位|牵头单位|配合单位|牵头|配合)[^（）()\n]{0,100}[)）]\s*")
-_MARK = r"(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,3}[.．、](?!\d)|[一二三四五六七八九十]{1,3}、)"
 _RUN_IN_HEADINGS = re.compile(r"^(?:%s\s*[^\s，,。；;：:！？]{1,20}\s+)+(?=%s)" % (_MARK, _MARK))
 # A numbered heading of the lead's document that the question names (海南省的文明和谐过节具体要求是什么 → 三、文明和谐过节。…)
 # leads with its body: the document says under that heading what the question asks about it.
 HEADING_LEADS = True
 HEADING_MIN = 4
-_NUMBERED_HEADING = re.compile(r"(?:^|(?<=\s))(%s\s*([^\s，,。；;：:！？“”]{%d,18}))(?=[。：:]|\s)"
-                               % (r"(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,3}[.．、](?!\d)|[一二三四五六七八九十]{1,3}、)",
-                                  HEADING_MIN))
+_NUMBERED_HEADING = re.compile(r"(?:^|(?<=\s))(%s\s*([^\s，,。；;：:！？“”]{%d,18}))(?=[。：:]|\s)" % (_MARK, HEADING_MIN))
 # A candidate among the first LABEL_LEADS whose label (the words before its colon) the question names leads.
 LABEL_LEADS = 8
 _LABEL = re.compile(r"([^：:，,。；;\s]{2,16})[：:]\s*\S")
@@ -604,8 +602,7 @@ class OfflineComposer:
                 break  # the paragraph moves on to another numbered point the lead did not open
             cut = self._inline_heading(text, enum, level)
             if cut >= 0:
-                if text[:cut].rstrip()[-1:] in tuple(_CLOSED):
-                    end = s + len(text[:cut].rstrip())
+                end = s + len(text[:cut].rstrip())  # the finished sentence before the marker
                 break
             end = e
             # A sentence taken in may itself open the enumeration (…主要为两类车辆提供服务，一是…；二是…).
@@ -651,8 +648,7 @@ class OfflineComposer:
                 break  # the next numbered point of flattened text, not the next item of the lead's own list
             cut = self._inline_heading(rec.text[s:e], False, -1)
             if cut >= 0:
-                if rec.text[s:s + cut].rstrip()[-1:] in tuple(_CLOSED):
-                    end = s + len(rec.text[s:s + cut].rstrip())
+                end = s + len(rec.text[s:s + cut].rstrip())  # the finished sentence before the marker
                 break
             end = e
             if e - lead.start >= EXTEND_BELOW:
