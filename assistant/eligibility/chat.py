@@ -14,8 +14,9 @@ from .check import check_programme, find_programmes, rulebook_for
 from .profile import FIELD_LABELS, Profile, ProfileError, parse_profile
 from .rules import Programme
 
-ASKS = re.compile(r"能(不能|否)?(报|申报|申请|参评|参加|享受|拿|领|评)|可(以|不可以)?(申报|报|申请|参评|享受)|"
-                  r"符合.{0,6}(条件|要求)|够(不够)?(条件|资格|格)|有没有资格|有资格|行不行|是否符合|还能报|能报")
+# "May we apply", not "how much can we get": 最多能拿多少 / 能享受几项 ask for an amount, answered from the text.
+ASKS = re.compile(r"(?:能(不能|否)?(报|申报|申请|参评|参加|享受|拿|领|评)|可(以|不可以)?(申报|报|申请|参评|享受))(?!多少|几)|"
+                  r"符合.{0,6}(条件|要求)|够(不够)?(条件|资格|格)|有没有资格|有资格|行不行|是否符合|还能报")
 log = logging.getLogger(__name__)
 VERDICT_TEXT = {"eligible": "符合申报条件", "not_eligible": "不符合申报条件", "need_info": "尚不能确定，需要补充信息"}
 _NEG = re.compile(r"(没有|没|无|未|不|尚未|还没|还没有|暂无)$")
@@ -31,6 +32,8 @@ YES_NO = {
     "serious_dishonesty_listed": ("严重违法失信", "失信名单", "失信"),
     "under_investigation": ("行政调查", "未整改"),
 }
+# 质量管理体系认证补贴 names the subsidy programme; it says nothing about what the enterprise holds.
+_PROGRAMME_AFTER = re.compile(r"(?:证书)?(?:补贴|奖励|资助|补助|奖补|申领|政策)")
 CERTS = {"ISO9001": r"ISO\s*9001|质量管理体系认证", "ISO14001": r"ISO\s*14001|环境管理体系认证",
          "ISO45001": r"ISO\s*45001|职业健康安全管理体系认证"}
 
@@ -116,8 +119,8 @@ def parse_facts(text: str, today: dt.date | None = None) -> tuple[dict, list[str
             facts[field] = value
             said.append(f"{FIELD_LABELS[field][0]}：{'是' if value else '否'}")
             break
-    certs = [code for code, pattern in CERTS.items() if re.search(pattern, text, re.I)
-             and not _negated(text, re.search(pattern, text, re.I).start(), re.search(pattern, text, re.I).end())]
+    certs = [code for code, pattern in CERTS.items() if (m := re.search(pattern, text, re.I))
+             and not _negated(text, m.start(), m.end()) and not _PROGRAMME_AFTER.match(text, m.end())]
     if certs:
         facts["certifications"] = certs
         said.append(f"已获认证：{'、'.join(certs)}")

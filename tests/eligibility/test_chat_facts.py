@@ -24,6 +24,7 @@ TODAY = dt.date(2026, 11, 24)
     ("近几年没有发生过质量事故，抽查都合格", {"accidents": [], "spot_check_failures": []}),
     ("没有被列入失信名单", {"serious_dishonesty_listed": False}),
     ("我们导入卓越绩效3年了，服务业企业", {"excellence_model_years": 3.0, "business_type": "service"}),
+    ("质量管理体系认证补贴最多能拿多少", {}),  # names the subsidy, not a certificate the enterprise holds
 ])
 def test_parse_facts(question, expected):
     facts, said = parse_facts(question, TODAY)
@@ -48,3 +49,14 @@ def test_exact_date_in_a_later_turn_replaces_the_year():
     earlier, _ = parse_facts("我们2024年成立", TODAY)
     later, _ = parse_facts("准确说是2024年3月5日成立的", TODAY)
     assert _merge_facts(earlier, later) == {"registered_on": "2024-03-05"}
+
+
+@pytest.mark.parametrize("question, asks", [
+    ("我们通过了ISO9001，能申请认证补贴吗", True),
+    ("销售额5000万，够不够条件报区长质量奖", True),
+    ("质量管理体系认证补贴最多能拿多少", False),  # how much, not whether: the text answers it
+    ("主导制定国家标准能领多少钱", False),
+])
+def test_asks_whether_it_may_apply(question, asks):
+    from assistant.eligibility.chat import ASKS
+    assert bool(ASKS.search(question)) is asks
