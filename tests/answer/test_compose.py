@@ -108,6 +108,20 @@ def test_a_refusal_names_the_asked_words_the_closest_documents_lack(engine):
     assert not b.found and "没有提到" not in b.answer
 
 
+def test_a_refusal_points_to_the_rule_in_force_before_the_version_it_replaced(engine):
+    from assistant.answer.refusal import refusal
+
+    hits = engine.search("区长质量奖评审", 8)
+    old = [h for h in hits if h.status != "现行"]
+    assert old, "the 2019 version should be among the passages"
+    hits = old + [h for h in hits if h.status == "现行"]  # the replaced version ranked first
+    a = refusal(engine.index, "区长质量奖评审有几个环节", "general", hits, "质量发展科", "青岛市城阳区")
+    titles = [d["title"] for d in a.suggestions]
+    assert titles[0] == "城阳区区长质量奖管理办法"
+    # Still listed when there is room, then marked as replaced.
+    assert old[0].title not in titles or f"《{old[0].title}》（{old[0].status}）" in a.answer
+
+
 def test_current_policy_is_preferred_and_the_old_one_is_named_as_superseded(engine):
     current = engine.ask("区长质量奖多久评一次")
     assert "每两年评选一次" in current.answer
