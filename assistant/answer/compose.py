@@ -110,6 +110,7 @@ HEADING_MIN = 4
 _NUMBERED_HEADING = re.compile(r"(?:^|(?<=\s))(%s\s*([^\s，,。；;：:！？“”]{%d,18}))(?=[。：:]|\s)" % (_MARK, HEADING_MIN))
 # A candidate among the first LABEL_LEADS whose label (the words before its colon) the question names leads.
 LABEL_LEADS = 8
+ARTICLE_LEAD_IN = True  # an article opening with a lead-in (按照以下程序…：) is the list its words name
 _LABEL = re.compile(r"([^：:，,。；;\s]{2,16})[：:]\s*\S")
 _NAME_POS = ("nr", "ns", "nt")  # a person, a place, an organization
 SKIP_TITLE = True  # a lead starts after the document title (and news dateline) it opens with
@@ -1110,21 +1111,26 @@ class OfflineComposer:
         primary = PRIMARY_SECTION_CUES[intent]
         docs = list(dict.fromkeys(h.doc_id for h in hits[:4]))
         nouns = {t: w for t, w in terms.items() if t in question_topics}
-        best = None
+        best = fallback = None
         for doc_rank, doc_id in enumerate(docs):
             rec = self.index.docs[doc_id]
             doc_cover = coverage(terms, rec.meta.title.lower(), alias) if terms else 0.0
             if nouns and coverage(nouns, rec.meta.title.lower(), alias) < 0.3:
                 continue  # a list from a document about something else answers nothing (CQO ≠ 标准化试点)
             for entry in rec.outline:
-                label = entry.path.rsplit(" > ", 1)[-1]
+                label, lead_in = entry.path.rsplit(" > ", 1)[-1], False
+                if ARTICLE_LEAD_IN and entry.rank == ARTICLE_RANK:
+                    # 第十一条 按照以下程序开展投资： names its list in its opening line, not in its label.
+                    first = next(((s, e) for s, e in rec.lines if entry.start <= s < entry.end and e > s), None)
+                    if first is not None and _LEAD_IN.search(rec.text[first[0]:first[1]]):
+                        label, lead_in = rec.text[first[0]:first[1]], True
                 if not cue.search(label) or entry.end - entry.start > 2500:
                     continue
                 if entry.rank < ARTICLE_RANK and any(o.rank == ARTICLE_RANK and entry.start <= o.start < entry.end
                                                      for o in rec.outline):
                     continue  # a chapter of articles is not one list: the best article is found by sentence
                 items = [(s, e) for s, e in rec.lines if entry.start <= s and e <= entry.end and e > s]
-                if entry.rank != ARTICLE_RANK and items and items[0][0] == entry.start:
+                if (entry.rank != ARTICLE_RANK or lead_in) and items and items[0][0] == entry.start:
                     if len(items) == 1:
                         continue  # one item of a list (（二）对不符合质量要求的…): its words are not a heading
                     items = items[1:]  # the heading line itself is not an item
@@ -1133,8 +1139,13 @@ class OfflineComposer:
                 in_hit = any(h.doc_id == doc_id and h.start < entry.end and entry.start < h.end for h in hits[:6])
                 score = ((2.0 if in_hit else 0.0) + (1.0 if primary.search(label) else 0.0)
                          + (0.5 if len(items) > 1 else 0.0) + doc_cover - 0.5 * doc_rank - entry.start * 1e-6)
-                if best is None or score > best[0]:
-                    best = (score, doc_id, (entry.start, entry.end), items[:MAX_LIST_ITEMS])
+                candidate = (score, doc_id, (entry.start, entry.end), items[:MAX_LIST_ITEMS])
+                if lead_in:  # only when no headed list answers: 第八条 of the 组织 must not displace 个人申报条件
+                    fallback = candidate if fallback is None or score > fallback[0] else fallback
+                elif best is None or score > best[0]:
+                    best = candidate
+        if best is None or best[0] < 0.5:
+            best = fallback
         if best is None or best[0] < 0.5:
             return None
         return best[1], best[2], best[3]

@@ -186,3 +186,13 @@ def test_compound_question_is_answered_part_by_part(engine):
     assert [c.n for c in a.citations] == list(range(1, len(a.citations) + 1))
     specific = engine.ask("区长质量奖奖多少钱？多久评一次？获过市长质量奖还能报吗？")
     assert "50万元" in specific.answer and "市长质量奖满5年" in specific.answer
+
+
+def test_an_article_that_opens_with_its_list_answers_how_to_apply(engine):
+    # 第十一条 “人才科创金”按照以下程序开展投资：（一）项目申报…（五）公示签约: the steps are that article's
+    # items, though its label (第十一条) names no 流程; before, the answer quoted the lead-in without its list.
+    a = engine.ask("人才科创金怎么申请")
+    assert a.found
+    steps = [line for line in a.answer.split("\n") if line[:2] in {f"{i}." for i in range(1, 10)}]
+    assert [line.split("。")[0][3:] for line in steps[:5]] == ["项目申报", "初步筛选", "尽职调查", "投资决策", "公示签约"]
+    assert "按照以下程序开展投资：[" not in a.answer
