@@ -18,6 +18,7 @@ LONG_QUESTION = 80  # characters; below this a compound question is answered in 
 MAX_PARTS = 4
 MIN_QUESTION_MARKS = 3  # three separate questions are split even when short (奖多少？多久评？还能报吗？)
 _SENTENCE = re.compile(r"[^？?！!。；;\n]+[？?！!。；;]*")
+_CLAUSE = re.compile(r"[^？?！!。；;，,\n]+[？?！!。；;，,]*")
 _ASKS = re.compile(r"[？?]|吗|呢|么|如何|怎么|怎样|哪|什么|多少|几|是否|能否|可否|有没有|是不是")
 _MARK = re.compile(r"\[(\d+)\]")
 
@@ -25,11 +26,15 @@ _MARK = re.compile(r"\[(\d+)\]")
 def split_question(question: str) -> list[str]:
     """The parts of a long question that each ask something; statements before a part (我们是做食品的)
     ride along with it. One part (the question itself) when it is short or asks one thing."""
+    sentences = _SENTENCE
     if len(question) < LONG_QUESTION and len(re.findall(r"[？?]+", question)) < MIN_QUESTION_MARKS:
-        return [question]
+        # 请问需要满足哪些条件，要准备哪些材料，截止时间是什么时候，有没有奖励: questions written with commas
+        if sum(1 for c in _CLAUSE.findall(question) if _ASKS.search(c)) < MIN_QUESTION_MARKS:
+            return [question]
+        sentences = _CLAUSE
     parts: list[str] = []
     pending = ""
-    for m in _SENTENCE.finditer(question):
+    for m in sentences.finditer(question):
         sentence = m.group(0).strip()
         if not sentence:
             continue
@@ -40,6 +45,7 @@ def split_question(question: str) -> list[str]:
             pending += sentence
     if pending and parts:
         parts[-1] += pending
+    parts = [p.rstrip("，,") for p in parts]
     if len(parts) < 2:
         return [question]
     if len(parts) > MAX_PARTS:

@@ -127,6 +127,17 @@ def test_a_long_question_with_several_asks_is_answered_part_by_part(engine):
     assert marks == {c.n for c in a.citations} and [c.n for c in a.citations] == list(range(1, len(a.citations) + 1))
 
 
+def test_a_question_asking_several_things_between_commas_is_answered_part_by_part(engine):
+    q = "我们公司想申请青岛优品，请问需要满足哪些条件，要准备哪些材料，申报截止时间是什么时候，入选以后有没有奖励"
+    assert split_question(q) == ["我们公司想申请青岛优品，请问需要满足哪些条件", "要准备哪些材料", "申报截止时间是什么时候",
+                                 "入选以后有没有奖励"]
+    assert split_question("第一次拿ISO9001认证有补贴吗，补多少") == ["第一次拿ISO9001认证有补贴吗，补多少"]  # two: one pass
+    a = engine.ask(q)
+    assert a.found  # asked whole, its four asks blurred into one refused query
+    for fact in ("满2年", "营业执照复印件", "2027年1月15日", "20万元"):
+        assert fact in a.answer
+
+
 def test_a_follow_up_without_a_subject_keeps_the_conversations(engine):
     first = engine.ask("区长质量奖申报条件是什么")
     review = engine.ask("评审流程是怎样的？", history=[("区长质量奖申报条件是什么", first)])
