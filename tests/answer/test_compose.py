@@ -196,3 +196,13 @@ def test_an_article_that_opens_with_its_list_answers_how_to_apply(engine):
     steps = [line for line in a.answer.split("\n") if line[:2] in {f"{i}." for i in range(1, 10)}]
     assert [line.split("。")[0][3:] for line in steps[:5]] == ["项目申报", "初步筛选", "尽职调查", "投资决策", "公示签约"]
     assert "按照以下程序开展投资：[" not in a.answer
+
+
+def test_a_note_after_a_list_item_is_its_own_line_not_a_body_glued_to_the_item(engine):
+    # 7. 质量信用承诺书。 / 以上材料一式2份…: the outline reads the numbered line as a heading over the note; joined
+    # as heading：body it read 7. 质量信用承诺书。：以上材料一式2份….
+    a = engine.ask("青岛优品要准备哪些材料")
+    assert "。：" not in a.answer
+    lines = a.answer.split("\n")
+    item = next(i for i, ln in enumerate(lines) if ln.startswith("7. 质量信用承诺书。["))
+    assert lines[item + 1].startswith("以上材料一式2份")
