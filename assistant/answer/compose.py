@@ -420,8 +420,8 @@ class OfflineComposer:
                 if self._is_echo(text):
                     continue  # 培训：培训。 — a heading that only repeats itself says nothing
                 if "\n" in text.strip():  # a sub-heading and its one line: one item (动员部署阶段（…）：制定…)
-                    raw_head = text.strip().split("\n", 1)[0]
-                    head, body = (self._strip_marker(x.strip()) for x in text.strip().split("\n", 1))
+                    raw_head, raw_body = text.strip().split("\n", 1)
+                    head, body = self._strip_marker(raw_head.strip()), self._strip_marker(raw_body.strip())
                     if raw_head.rstrip().endswith(("。", "；", ";")):
                         # A finished item, then a note on the list (7. 质量信用承诺书。 以上材料一式2份…): not 承诺书。：以上…
                         number += 1

@@ -14,11 +14,15 @@ _PHONE = re.compile(r"\d{3,4}-\d{7,8}")
 _CONTACT_CUE = re.compile(r"咨询|联系|服务电话|受理")
 
 
+def _in_force(status: str) -> bool:
+    return status in ("", "现行")  # a document without a status is taken as in force, as the loaders do
+
+
 def closest_documents(index: LoadedIndex, hits: list[Hit], service_region: str, limit: int = 3) -> list[dict]:
     """The best-ranked distinct documents that apply to the service region, those in force first: a refusal
     never points to a replaced version ahead of the rule that replaced it."""
     docs: list[dict] = []
-    for h in sorted(hits, key=lambda h: h.status not in ("", "现行")):  # stable: rank order within each
+    for h in sorted(hits, key=lambda h: not _in_force(h.status)):  # stable: rank order within each
         rec = index.docs.get(h.doc_id)
         if rec is None or any(d["doc_id"] == h.doc_id for d in docs) or not applies(rec.meta.region, service_region):
             continue
@@ -85,7 +89,7 @@ def refusal(index: LoadedIndex, question: str, intent: str, hits: list[Hit], hel
             text += "最相关的文件都没有提到" + "".join(f"“{w}”" for w in words) + "；如果文件中另有说法，可换用其说法再问。"
     if docs:
         lead = "可供参考的本地文件：" if other_region else "现有文件涉及的是相近的内容，可能相关的文件："
-        text += "\n" + lead + "、".join(f"《{d['title']}》" + ("" if d["status"] in ("", "现行") else f"（{d['status']}）")
+        text += "\n" + lead + "、".join(f"《{d['title']}》" + ("" if _in_force(d["status"]) else f"（{d['status']}）")
                                       for d in docs) + "。"
     contact = corpus_contact(index, question, [d["doc_id"] for d in docs])
     text += f"\n如需进一步确认：{contact}。" if contact else f"\n如需进一步确认，请咨询{helpdesk}。"
