@@ -108,6 +108,25 @@ HMM_MAX_CHARS = 120
 _CLAUSE_END = re.compile(r"[，。；！？,.;!?\s]")
 
 
+# A number with its unit (1200万, 几天内, 10个亿以上). Questions drop the 元 that documents write, and jieba then
+# joins the unit to the next character: 1200万能补 -> 万能, 几天内交 -> 内交, words the question never said that
+# count as uncovered and refuse it. Cutting the question after each quantity keeps the unit with its number.
+_QUANTITY = re.compile(r"(?:\d+(?:\.\d+)?|几)\s*(?:[个多]\s*)?(?:[万亿千百]\s*)?"
+                       r"(?:工作日|小时|学时|批次|[元块天日周年月个家项件次批期名人分%])?(?:以内|以上|以下|之内|左右|内)?")
+
+
+def quantity_segments(text: str) -> list[str]:
+    """`text` cut after each number-with-unit, so that no word is segmented across that boundary."""
+    out, start = [], 0
+    for m in _QUANTITY.finditer(text):
+        if m.end() > start and not m.group(0).isdigit() and m.group(0) != "几":
+            out.append(text[start:m.end()])
+            start = m.end()
+    if start < len(text):
+        out.append(text[start:])
+    return [seg for seg in out if seg]
+
+
 def tagged_words(text: str) -> list[tuple[str, str]]:
     """Precise-mode words with their part of speech (n, v, nz, eng …), stop words dropped."""
     return list(_tagged_words(to_halfwidth(text).lower()))
@@ -121,7 +140,8 @@ def _tagged_words(text: str) -> tuple[tuple[str, str], ...]:
         cut = ends[-1] if ends else HMM_MAX_CHARS
         head, tail = text[:cut], text[cut:]
     tagger = _pos_tagger()
-    pairs = tagger.lcut(head) + (tagger.lcut(tail, HMM=False) if tail else [])
+    pairs = [p for seg in quantity_segments(head) for p in tagger.lcut(seg)]
+    pairs += [p for seg in quantity_segments(tail) for p in tagger.lcut(seg, HMM=False)] if tail else []
     stop = stopwords()
     out = []
     for pair in pairs:
@@ -159,7 +179,7 @@ def normalize_query(question: str) -> str:
 def query_tokens(question: str, expand: bool = True) -> list[str]:
     """Tokens of a (normalized) question plus domain expansions (NQI -> 国家质量基础设施 …)."""
     q = normalize_query(question)
-    tokens = lexical_tokens(q)
+    tokens = [t for seg in quantity_segments(q) for t in tokenize(seg)] + char_bigrams(to_halfwidth(q).lower())
     if expand:
         seen = set(tokens)
         for key, values in synonyms().items():

@@ -203,6 +203,19 @@ def test_an_asking_word_is_never_a_subject_term(engine):
     terms = question_terms(engine.searcher.index, "团体标准由谁来制定？")
     assert "团体标准" in terms and not any("谁" in t for t in terms)
 
+
+def test_a_unit_stays_with_its_number(engine):
+    from assistant.answer.compose import question_terms
+
+    # jieba alone cuts 1200万能补 into 万能 and 几天内交 into 内交: words the user never said, uncovered, refused.
+    index = engine.searcher.index
+    assert "万能" not in question_terms(index, "技改项目设备投资1200万能补多少")
+    assert "内交" not in question_terms(index, "青岛优品纸质材料几天内交")
+    a = engine.ask("技改项目设备投资1200万能补多少")
+    assert a.found and "10%" in first_line(a)
+    b = engine.ask("青岛优品纸质材料几天内交")
+    assert b.found and "5个工作日内" in first_line(b)
+
 def _line_at(index, title_part: str, starts: str):
     """(doc_id, start, end) of the document line of the shipped corpus that starts with `starts`."""
     for doc_id, rec in index.docs.items():
