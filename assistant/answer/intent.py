@@ -8,11 +8,12 @@ INTENTS = ("eligibility", "materials", "steps", "deadline", "fee", "amount", "co
 
 # Asking when (什么时候 and its spoken forms): a deadline cue, and what outranks a thing only named (below).
 _WHEN = r"多久|几天|多长时间|什么时候|啥时|几时|何时|哪天"
-# Words in the question that reveal the intent (first match in this order wins).
+# Words in the question that reveal the intent (first match in this order wins). 怎么办 without 理 asks what
+# follows from a situation (造假了怎么办, 终端遇到问题怎么办), not the steps of an application.
 QUESTION_CUES: tuple[tuple[str, re.Pattern], ...] = (
     ("contact", re.compile(r"电话|联系方式|联系人|交到哪|送到哪|报到哪|去哪|哪里办|在哪办|在哪里办|地址|地点|窗口|网址|哪个网站|哪个平台|什么平台|哪个部门|哪个科室|找谁|找哪")),
     ("materials", re.compile(r"材料|资料|提交什么|提供什么|准备什么|要交什么|需要交|带什么|证明文件|附件|要交哪些")),
-    ("steps", re.compile(r"流程|步骤|程序|怎么办|怎么报|怎么申|如何申|怎样申|怎么弄|咋办|咋报|办理方式|如何办理|怎么参加|怎么做|如何参加|怎么报名|如何报名|手续|怎么点单|怎么参与|如何参与|怎么导入|怎么退出|怎么操作|几个阶段|哪些阶段|分几步|几个步骤")),
+    ("steps", re.compile(r"流程|步骤|程序|怎么办理|怎么报|怎么申|如何申|怎样申|怎么弄|咋办理|咋报|办理方式|如何办理|怎么参加|怎么做|如何参加|怎么报名|如何报名|手续|怎么点单|怎么参与|如何参与|怎么导入|怎么退出|怎么操作|几个阶段|哪些阶段|分几步|几个步骤")),
     # Whether a service or an application costs the applicant anything (收费标准 is a field of every 办事指南):
     # its answer is 不收取任何费用 / 按规定标准收费, not the programme's reward amounts.
     ("fee", re.compile(r"收费|收不收|收钱|要钱|要不要钱|交钱|交费|报名费|培训费|手续费|工本费|服务费|评审费|"

@@ -44,6 +44,10 @@ def test_cue_words_scattered_through_one_clause_are_one_question():
     # asking for the stages of a plan is asking for its steps
     ("创建质量强国区分几个阶段", "steps"),
     ("标准化试点分几步走", "steps"),
+    # 怎么办 after a situation asks what follows from it; only 怎么办理 asks for the steps
+    ("首席质量官离职了怎么办", "general"),
+    ("抽检不合格咋办", "general"),
+    ("国际互认怎么办理", "steps"),
 ])
 def test_what_a_question_asks_for(question, intent):
     assert detect_intent(question) == intent
