@@ -122,8 +122,19 @@ OMNIBUS = 3  # a document covering this many programmes or more is an omnibus (�
 # to a candidate from an applicable one that says the same thing (标准化法 第二十七条): same rule, the asker's
 # own source. "The same" = character-bigram Dice at least TWIN_DICE (0 turns the swap off).
 TWIN_DICE = 0.5
-# Questions that ask why a document exists or on what basis (then its purpose clause may lead).
 _LEAD_IN = re.compile(r"(?:下列|以下|如下)[^：:]{0,12}[：:]\s*$")
+# After a list, a point that only announces what follows it (首席质量官应当具备下列条件： / 现将有关事项告知如下。)
+# says nothing without the list it opens, which it does not bring. (Not in short answers: there such a line may
+# be the only citation of the list asked for, 推出…7项举措：, golden s090.)
+ANNOUNCING_POINT = True
+_ANNOUNCES = re.compile(r"(?:如下|以下)\s*[。：:]?\s*$|[：:]\s*$")
+
+
+def _announces(text: str) -> bool:
+    return bool(_ANNOUNCES.search(text.strip()))
+
+
+# Questions that ask why a document exists or on what basis (then its purpose clause may lead).
 ASKS_PURPOSE = re.compile(r"目的|为什么|为何|宗旨|依据|根据什么|出台背景")
 ASKS_ISSUER = re.compile(r"(?:哪些|哪个|哪家|什么|哪几个)(?:部门|单位|机构|机关)|谁|落款|发文|"
                          r"(?:什么时候|何时|哪天)(?:发布|印发|下发|出台|发出)")
@@ -452,11 +463,14 @@ class OfflineComposer:
             for x in (extra[:2] if specific else [e for e in extra[:1] if e.score >= floor]):
                 if self.ranker is not None and not self._may_lead(question, x):
                     continue
+                if ANNOUNCING_POINT and (_announces(x.text) or x.text.rstrip("。；;，,") in listed):
+                    continue  # 下列条件： without its list, or 报送纸质材料。 after the point headed by it
                 n = citations.cite(x.doc_id, x.start, x.end)
                 place = self._label(x.doc_id, (x.start, x.end))
                 if self.ranker is not None and self._strip_marker(place).rstrip("：:") in x.text:
                     place = ""  # the heading is the sentence itself (1. 《申报书》：《申报书》)
                 lines.append(f"另据《{display_title(self.index.docs[x.doc_id].meta.title)}》{place}：{x.text}[{n}]")
+                listed += "\n" + lines[-1]
             return lines
         ranked = self._rank_sentences(question, intent, hits, terms, alias)
         if not ranked:

@@ -4,6 +4,7 @@ refusals; superseded policies never presented as current; follow-ups resolved.""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -206,3 +207,13 @@ def test_a_note_after_a_list_item_is_its_own_line_not_a_body_glued_to_the_item(e
     lines = a.answer.split("\n")
     item = next(i for i, ln in enumerate(lines) if ln.startswith("7. 质量信用承诺书。["))
     assert lines[item + 1].startswith("以上材料一式2份")
+
+
+def test_after_a_list_no_point_only_announces_another(engine):
+    # 首席质量官应当具备下列条件： (another document's lead-in, without its items) or 现将…告知如下。 after the
+    # conditions said nothing; they were quoted as 另据…：… points.
+    for question in ("首席质量官要具备什么条件", "市级标准化试点申报条件"):
+        a = engine.ask(question)
+        assert a.found and "1. " in a.answer
+        extra = [ln for ln in a.answer.split("\n") if ln.startswith("另据")]
+        assert not any(re.search(r"(?:[：:]|如下。?)\[\d+\]$", ln) for ln in extra), extra
