@@ -617,6 +617,8 @@ class OfflineComposer:
                 # A new paragraph belongs to the answer only as the next item of an enumeration.
                 if not ((enum or rec.text[lead.start:end].rstrip().endswith(("：", ":"))) and _ENUM_NEXT.match(text)):
                     break
+                if is_heading_only(text):
+                    break  # the next section's heading (二、活动时间), its body on the lines below: not an item
                 if level < 0:
                     level = enum_level(text)
                 elif 0 <= enum_level(text) < level:
@@ -775,8 +777,12 @@ class OfflineComposer:
             end = b
         if end == s.end:
             return s
-        # One line: a label on its own line runs into its body (a point is a single bullet).
-        text = re.sub(r"\s*\n\s*", "", self._strip_marker(rec.text[s.start:end]))
+        # One line: a label on its own line runs into its body (a point is a single bullet), after a colon
+        # when the label has no closing mark of its own (活动主题：2023年…, not 活动主题2023年…).
+        label, _, body = self._strip_marker(rec.text[s.start:end]).partition("\n")
+        if body and label.rstrip()[-1:] not in tuple(_CLOSED) + ("：", ":"):
+            label = label.rstrip() + "："
+        text = re.sub(r"\s*\n\s*", "", label + "\n" + body if body else label)
         return Sentence(s.doc_id, s.start, end, text, s.hit_rank, s.section, s.score, s.prob)
 
     def _lead(self, question: str, ranked: list[Sentence]) -> Sentence | None:

@@ -217,3 +217,11 @@ def test_after_a_list_no_point_only_announces_another(engine):
         assert a.found and "1. " in a.answer
         extra = [ln for ln in a.answer.split("\n") if ln.startswith("另据")]
         assert not any(re.search(r"(?:[：:]|如下。?)\[\d+\]$", ln) for ln in extra), extra
+
+
+def test_a_heading_answer_stops_before_the_next_heading_and_reads_label_then_body(engine):
+    # 一、活动主题 / 2023年…活动主题为… / 二、活动时间: the next section's bare heading was quoted as the lead's
+    # next item, and the label ran into its body without a break (活动主题2023年…).
+    a = engine.ask("质量月活动主题是啥")
+    assert a.found and "质量强国建设" in a.answer.split("\n")[0]
+    assert "活动时间" not in a.answer and "活动主题2023" not in a.answer
