@@ -122,6 +122,10 @@ OMNIBUS = 3  # a document covering this many programmes or more is an omnibus (�
 # to a candidate from an applicable one that says the same thing (标准化法 第二十七条): same rule, the asker's
 # own source. "The same" = character-bigram Dice at least TWIN_DICE (0 turns the swap off).
 TWIN_DICE = 0.5
+# A lead from a document in force takes no supporting point from a replaced or lapsed one (区长质量奖现场评审几天 →
+# 第十一条 of the current 办法, then the 2019 办法's 第十一条 under a 已修订 warning).
+CURRENT_POINTS = True
+_YEAR4 = re.compile(r"(?:19|20)\d{2}")
 _LEAD_IN = re.compile(r"(?:下列|以下|如下)[^：:]{0,12}[：:]\s*$")
 # After a list, a point that only announces what follows it (首席质量官应当具备下列条件： / 现将有关事项告知如下。)
 # says nothing without the list it opens, which it does not bring. (Not in short answers: there such a line may
@@ -526,6 +530,7 @@ class OfflineComposer:
         limit = 1 if brief else MAX_SUPPORT
         floor = max(0.5 * self.ranker.threshold, SUPPORT_FLOOR * lead.score)
         asked_programmes = named_programmes(self.index, question) if PROGRAMME_GATE else set()
+        current_lead = is_current(self.index, lead.doc_id)
         for s in ranked:
             if len(chosen) > limit or s.score < floor:
                 break
@@ -534,6 +539,9 @@ class OfflineComposer:
             # A point, like the lead, opens neither with the headline its source names nor with a preamble.
             s = self._with_body(self._from_label(question, self._own_start(
                 question, self._after_preamble(question, self._after_title(s)))))
+            if CURRENT_POINTS and current_lead and not is_current(self.index, s.doc_id) \
+                    and not self._names_version(question, s.doc_id):
+                continue  # the lead is the rule in force: a replaced or lapsed document's sentence is no point of it
             if not self._may_lead(question, s) or _UNSAID.sub("", s.text) in _UNSAID.sub("", said) \
                     or off_programme(self.index, s, asked_programmes):
                 continue  # (the same words again, though spaced otherwise: a reposted copy of the notice)
@@ -553,6 +561,12 @@ class OfflineComposer:
             said += s.text
             chosen.append(s)
         return lines
+
+    def _names_version(self, question: str, doc_id: str) -> bool:
+        """The question names the year of this document (2019年的办法): its version is asked about."""
+        meta = self.index.docs[doc_id].meta
+        years = set(_YEAR4.findall(question))
+        return bool(years) and any(y in f"{meta.title} {meta.issue_date or ''}" for y in years)
 
     def _applicable_twin(self, lead: Sentence, ranked: list[Sentence]) -> Sentence:
         """The same rule from a document that applies to the asker, when the lead's own document does not

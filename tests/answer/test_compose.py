@@ -225,3 +225,13 @@ def test_a_heading_answer_stops_before_the_next_heading_and_reads_label_then_bod
     a = engine.ask("质量月活动主题是啥")
     assert a.found and "质量强国建设" in a.answer.split("\n")[0]
     assert "活动时间" not in a.answer and "活动主题2023" not in a.answer
+
+
+def test_an_answer_from_the_rule_in_force_takes_no_point_from_the_replaced_one(engine):
+    # The current 办法's 第十一条 answers; the 2019 办法's 第十一条 was added as a point under a 已修订 warning.
+    a = engine.ask("区长质量奖现场评审几天")
+    assert a.found and "2天" in a.answer.split("\n")[0]
+    assert "2019年" not in a.answer and not any("（2019年）" in c.title for c in a.citations)
+    # … unless the question asks about that version by its year.
+    old = engine.ask("2019年的区长质量奖办法奖金多少")
+    assert any("（2019年）" in c.title for c in old.citations)
