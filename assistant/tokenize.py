@@ -118,13 +118,13 @@ _QUANTITY = re.compile(r"(?:\d+(?:\.\d+)?|几)\s*(?:[个多]\s*)?(?:[万亿千�
 def quantity_segments(text: str) -> list[str]:
     """`text` cut after each number-with-unit, so that no word is segmented across that boundary."""
     out, start = [], 0
-    for m in _QUANTITY.finditer(text):
-        if m.end() > start and not m.group(0).isdigit() and m.group(0) != "几":
+    for m in _QUANTITY.finditer(text):  # matches are never empty, so no segment is
+        if not m.group(0).isdigit() and m.group(0) != "几":  # a bare number cuts nothing jieba would join
             out.append(text[start:m.end()])
             start = m.end()
     if start < len(text):
         out.append(text[start:])
-    return [seg for seg in out if seg]
+    return out
 
 
 def tagged_words(text: str) -> list[tuple[str, str]]:

@@ -566,7 +566,7 @@ class OfflineComposer:
         """The question names the year of this document (2019年的办法): its version is asked about."""
         meta = self.index.docs[doc_id].meta
         years = set(_YEAR4.findall(question))
-        return bool(years) and any(y in f"{meta.title} {meta.issue_date or ''}" for y in years)
+        return bool(years) and any(y in f"{meta.title} {meta.issue_date}" for y in years)
 
     def _applicable_twin(self, lead: Sentence, ranked: list[Sentence]) -> Sentence:
         """The same rule from a document that applies to the asker, when the lead's own document does not
@@ -631,7 +631,7 @@ class OfflineComposer:
                 # A new paragraph belongs to the answer only as the next item of an enumeration.
                 if not ((enum or rec.text[lead.start:end].rstrip().endswith(("：", ":"))) and _ENUM_NEXT.match(text)):
                     break
-                if is_heading_only(text):
+                if self._is_heading_only(text):
                     break  # the next section's heading (二、活动时间), its body on the lines below: not an item
                 if level < 0:
                     level = enum_level(text)
